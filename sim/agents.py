@@ -1,0 +1,147 @@
+"""Actors as Mesa agents whose state carries a leading replicate axis.
+
+An ``ActorAgent`` is one actor across all R replicates at once: every attribute
+is an array ``[R]`` or ``[R, I]``. Agents *answer* questions (how good is this
+text to me, do I accept it, which way do I press) and never change the shared
+state of the negotiation themselves: the protocol applies their answers. This
+keeps a single run (R = 1) and a Monte Carlo batch on exactly the same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.parameters import ParameterDraw
+from sim.scenario.schema import Actor, RedLine
+from sim.utility import curvature, normalised_weights, utility
+
+if TYPE_CHECKING:
+    from sim.model import NegotiationModel
+
+
+@dataclass
+class RedLineState:
+    """A red line on the normalised scale, with its per-replicate firing probability."""
+
+    spec: RedLine
+    issue_index: int
+    threshold: float  # normalised
+    probability: np.ndarray  # [R]
+
+    def crossed_by(self, text: np.ndarray) -> np.ndarray:
+        """Whether each replicate's text [R, I] crosses this line -> bool [R]."""
+        value = text[:, self.issue_index]
+        if self.spec.above is not None:
+            return value > self.threshold + 1e-9
+        return value < self.threshold - 1e-9
+
+
+class ActorAgent(mesa.Agent):
+    """One actor of the scenario, vectorized over replicates."""
+
+    def __init__(
+        self,
+        model: NegotiationModel,
+        actor_id: str,
+        spec: Actor,
+        index: int,
+        draw: ParameterDraw,
+    ) -> None:
+        super().__init__(model)
+        self.actor_id = actor_id
+        self.spec = spec
+        self.index = index
+        self.role = spec.role
+        layout = model.layout
+        prefix = f"actors.{actor_id}"
+        replicates = draw.replicates
+        self.capability = draw[f"{prefix}.capability"].copy()
+        self.patience = draw[f"{prefix}.patience"].copy()
+        self.risk = draw[f"{prefix}.risk"].copy()
+        self.reservation = draw[f"{prefix}.reservation"].copy()
+        issues = len(layout.issue_ids)
+        self.has_stance = np.zeros(issues, dtype=bool)
+        self.ideal = np.full((replicates, issues), 0.5)
+        self.salience = np.zeros((replicates, issues))
+        for issue_id, _ in spec.stances.items():
+            i = layout.issue_ids.index(issue_id)
+            self.has_stance[i] = True
+            raw = draw[f"{prefix}.stances.{issue_id}.position"]
+            self.ideal[:, i] = layout.normalise(raw, i)
+            self.salience[:, i] = draw[f"{prefix}.stances.{issue_id}.salience"]
+        self.position = self.ideal.copy()  # the effective position, moved by pressure and events
+        self.aspiration = np.ones(replicates)
+        self.red_lines = [
+            RedLineState(
+                spec=line,
+                issue_index=layout.issue_ids.index(line.issue),
+                threshold=float(
+                    layout.normalise(
+                        np.array([line.above if line.above is not None else line.below]),
+                        layout.issue_ids.index(line.issue),
+                    )[0]
+                ),
+                probability=draw[f"{prefix}.red_lines.{n}.probability"].copy(),
+            )
+            for n, line in enumerate(spec.red_lines)
+        ]
+        self.deadline_step = (
+            layout.end_step_of(spec.deadline) if spec.deadline is not None else layout.total_steps
+        )
+
+    # --- preferences -----------------------------------------------------------------
+
+    @property
+    def weights(self) -> np.ndarray:
+        return normalised_weights(self.salience)
+
+    @property
+    def gamma(self) -> np.ndarray:
+        return curvature(self.risk)
+
+    def utility_of(self, text: np.ndarray, *, welfare: bool = False) -> np.ndarray:
+        """Utility [R] of a text [R, I]: against current positions, or original ideals for welfare."""
+        anchor = self.ideal if welfare else self.position
+        return utility(text[:, None, :], anchor[:, None, :], self.weights[:, None, :], self.gamma[:, None])[
+            :, 0, 0
+        ]
+
+    # --- behaviour ---------------------------------------------------------------------
+
+    def update_aspiration(self, step: int) -> None:
+        """Time-dependent concession from 1 down to the reservation value.
+
+        Faratin, Sierra & Jennings (1998): a(t) = r + (1 - r) * (1 - (t/T) ** (1/beta)),
+        with t/T = (step - 1) / (deadline_step - 1) so the first exchange opens at full aspiration;
+        beta = 10 ** (1 - 2 * patience): patient actors are Boulware (beta < 1),
+        impatient ones Conceders (beta > 1). T is this actor's own deadline.
+        """
+        span = self.deadline_step - 1
+        progress = min((step - 1) / span, 1.0) if span > 0 else 1.0
+        beta = np.power(10.0, 1.0 - 2.0 * self.patience)
+        conceded = np.power(progress, 1.0 / beta)
+        self.aspiration = self.reservation + (1.0 - self.reservation) * (1.0 - conceded)
+
+    def rejects_by_red_line(self, text: np.ndarray) -> np.ndarray:
+        """Replicates whose text crosses one of this principal's 'reject' red lines -> bool [R]."""
+        refused = np.zeros(len(text), dtype=bool)
+        for line in self.red_lines:
+            if line.spec.action == "reject":
+                refused |= line.crossed_by(text)
+        return refused
+
+    def perceive(self, text: np.ndarray, noise_sd: np.ndarray) -> np.ndarray:
+        """The utility the actor believes a text has: the true value misread by Gaussian noise."""
+        return self.utility_of(text) + self.model.rng.normal(0.0, 1.0, len(text)) * noise_sd
+
+    def accepts(self, text: np.ndarray, perceived: np.ndarray) -> np.ndarray:
+        """Accept when the perceived utility reaches the aspiration and no red line is crossed."""
+        return (perceived >= self.aspiration) & ~self.rejects_by_red_line(text)
+
+    def pressure_weight(self) -> np.ndarray:
+        """How hard this actor pushes (or resists) on each issue: capability x salience -> [R, I]."""
+        return self.capability[:, None] * self.salience

@@ -1,0 +1,133 @@
+"""The ``dipsim`` command line (also ``python -m sim``).
+
+Exit codes: 0 success, 2 bad input (an unreadable or invalid scenario, bad
+arguments), 1 anything unexpected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sim import __version__
+from sim.results import RunFolder, write_run
+from sim.runner import RunSettings, run_scenario
+from sim.scenario import ScenarioError, load_scenario, resolved
+from sim.story import distribution_lines, outcome_lines, replicate_story, summary
+
+DEFAULT_RESULTS = Path("results")
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dipsim",
+        description="Simulate multi-party negotiations from scenario files and log every round.",
+    )
+    parser.add_argument("--version", action="version", version=f"dipsim {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run a scenario and log it to a run folder")
+    run.add_argument("scenario", type=Path, help="scenario YAML file")
+    run.add_argument("--seed", type=int, default=0, help="root random seed (default 0)")
+    run.add_argument("--replicates", type=_positive, default=1, help="replicates to run at once")
+    run.add_argument(
+        "--sample",
+        action="store_true",
+        help="draw uncertain parameters per replicate instead of using their central values",
+    )
+    run.add_argument("--out", type=Path, help="run folder (default results/runs/<scenario>-...)")
+    run.add_argument("--json", action="store_true", help="print a JSON summary instead of the story")
+    run.add_argument("--replicate", type=int, default=0, help="which replicate's story to print")
+    run.set_defaults(handler=_run)
+
+    validate = commands.add_parser("validate", help="check a scenario file and report every problem")
+    validate.add_argument("scenario", type=Path)
+    validate.add_argument(
+        "--json", action="store_true", help="print the resolved scenario (extends applied, central values)"
+    )
+    validate.set_defaults(handler=_validate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except BrokenPipeError:  # output piped into `head` and closed: not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's flush at exit
+        return 0
+    except ScenarioError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        count = len(error.problems)
+        print(f"{count} problem{'s' if count != 1 else ''} found.", file=sys.stderr)
+        return 2
+
+
+def _validate(args: argparse.Namespace) -> int:
+    loaded = load_scenario(args.scenario)
+    if args.json:
+        print(json.dumps(resolved(loaded.scenario), indent=2))
+    else:
+        scenario = loaded.scenario
+        print(
+            f"{args.scenario}: OK - {len(scenario.actors)} actors, {len(scenario.issues)} issues, "
+            f"{len(scenario.round_ids)} rounds, {len(scenario.events)} events"
+        )
+    return 0
+
+
+def _default_folder(name: str, settings: RunSettings) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    return DEFAULT_RESULTS / "runs" / f"{name}-s{settings.seed}-r{settings.replicates}-{stamp}"
+
+
+def _run(args: argparse.Namespace) -> int:
+    loaded = load_scenario(args.scenario)
+    settings = RunSettings(seed=args.seed, replicates=args.replicates, sample=args.sample)
+    if not 0 <= args.replicate < settings.replicates:
+        print(f"--replicate must be between 0 and {settings.replicates - 1}", file=sys.stderr)
+        return 2
+    tables, manifest = run_scenario(loaded, settings)
+    folder = args.out or _default_folder(loaded.scenario.name, settings)
+    clock = time.perf_counter()
+    write_run(tables, folder, manifest)
+    run = RunFolder.open(folder)
+    if args.json:
+        print(json.dumps(summary(run), indent=2))
+        return 0
+    scenario = loaded.scenario
+    print(
+        f"dipsim {__version__} - {scenario.name} - seed {settings.seed} - "
+        f"{settings.replicates} replicate{'s' if settings.replicates > 1 else ''} - "
+        f"protocol {scenario.protocol.name}"
+        + (" - sampled parameters" if settings.sample else " - central parameter values")
+    )
+    if settings.replicates > 1:
+        print(f"Story of replicate {args.replicate}:")
+    for line in replicate_story(run, args.replicate) + outcome_lines(run, args.replicate):
+        print(line)
+    if settings.replicates > 1:
+        for line in distribution_lines(run):
+            print(line)
+    engine = manifest["timing"]["engine_seconds"]
+    print(f"\nRun folder: {folder}  (engine {engine:.2f} s, writing {time.perf_counter() - clock:.2f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,28 @@
+"""How a replicate's talks ended."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class Status(IntEnum):
+    """Per-replicate status codes; everything but ACTIVE is final.
+
+    DEAL: every principal accepted the same text and no red line then fired.
+    STALEMATE: the deadline passed with talks still open.
+    BREAKDOWN: a principal walked out.
+    ESCALATION: an actor took its outside option by force (e.g. a strike).
+    """
+
+    ACTIVE = 0
+    DEAL = 1
+    STALEMATE = 2
+    BREAKDOWN = 3
+    ESCALATION = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+OUTCOME_LABELS = tuple(status.label for status in Status if status is not Status.ACTIVE)

@@ -1,0 +1,185 @@
+"""Accumulate what happened into long Arrow tables, the run's source of truth.
+
+Chunks are kept as numpy arrays (one per column per exchange) and turned into
+Arrow tables once, at the end of a batch, so logging costs a few array copies
+per exchange rather than a Python object per row. Categorical columns (actor,
+round, response...) are dictionary-encoded, which keeps Parquet files small
+and loads as pandas categoricals.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from sim.layout import Layout, Slot
+
+RESPONSES = ("accept", "reject", "propose", "draft", "press", "observe")
+EVENT_KINDS = ("event", "red_line", "walk_out", "deal", "stalemate")
+
+
+@dataclass(frozen=True)
+class RunTables:
+    """Everything a run produced; reports and analysis read only these."""
+
+    rounds: pa.Table
+    texts: pa.Table
+    events: pa.Table
+    outcomes: pa.Table
+    samples: pa.Table | None
+
+
+def _categorical(codes: list[np.ndarray], labels: tuple[str, ...]) -> pa.DictionaryArray:
+    indices = np.concatenate(codes).astype(np.int32) if codes else np.zeros(0, np.int32)
+    return pa.DictionaryArray.from_arrays(pa.array(indices), pa.array(list(labels), pa.string()))
+
+
+def _concat(chunks: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(chunks).astype(dtype) if chunks else np.zeros(0, dtype)
+
+
+class Recorder:
+    """Collects per-exchange snapshots; ``enabled=False`` keeps only events and outcomes."""
+
+    def __init__(self, layout: Layout, roles: tuple[str, ...], enabled: bool = True) -> None:
+        self.layout = layout
+        self.roles = roles
+        self.enabled = enabled
+        self._rounds: dict[str, list[np.ndarray]] = defaultdict(list)
+        self._texts: dict[str, list[np.ndarray]] = defaultdict(list)
+        self._events: dict[str, list[np.ndarray]] = defaultdict(list)
+        self._event_names: list[str] = []
+        self._event_details: list[str] = []
+
+    # --- collection ----------------------------------------------------------------
+
+    def exchange(
+        self,
+        slot: Slot,
+        replicates: np.ndarray,
+        positions: np.ndarray,
+        aspiration: np.ndarray,
+        utility: np.ndarray,
+        perceived: np.ndarray,
+        response: np.ndarray,
+        text: np.ndarray,
+        proposer: int,
+    ) -> None:
+        """Log one exchange for the given replicates.
+
+        positions: [n, A, I] normalised; aspiration, utility, perceived: [n, A];
+        response: [n, A] codes into RESPONSES; text: [n, I] normalised.
+        """
+        if not self.enabled or len(replicates) == 0:
+            return
+        n, actors = aspiration.shape
+        rows = self._rounds
+        rows["replicate"].append(np.repeat(replicates, actors))
+        rows["step"].append(np.full(n * actors, slot.step))
+        rows["round"].append(np.full(n * actors, slot.round_number))
+        rows["round_id"].append(np.full(n * actors, slot.round_number - 1))
+        rows["exchange"].append(np.full(n * actors, slot.exchange))
+        rows["actor"].append(np.tile(np.arange(actors), n))
+        in_units = self.layout.to_units(positions)
+        for i, issue_id in enumerate(self.layout.issue_ids):
+            rows[f"position_{issue_id}"].append(in_units[:, :, i].reshape(-1))
+        rows["aspiration"].append(aspiration.reshape(-1))
+        rows["utility"].append(utility.reshape(-1))
+        rows["perceived"].append(perceived.reshape(-1))
+        rows["response"].append(response.reshape(-1))
+        texts = self._texts
+        texts["replicate"].append(replicates)
+        texts["step"].append(np.full(n, slot.step))
+        texts["round"].append(np.full(n, slot.round_number))
+        texts["round_id"].append(np.full(n, slot.round_number - 1))
+        texts["exchange"].append(np.full(n, slot.exchange))
+        texts["proposer"].append(np.full(n, proposer))
+        text_units = self.layout.to_units(text)
+        for i, issue_id in enumerate(self.layout.issue_ids):
+            texts[issue_id].append(text_units[:, i])
+
+    def event(
+        self, slot: Slot, replicates: np.ndarray, name: str, kind: str, actor: int, detail: str
+    ) -> None:
+        if len(replicates) == 0:
+            return
+        n = len(replicates)
+        rows = self._events
+        rows["replicate"].append(replicates)
+        rows["step"].append(np.full(n, slot.step))
+        rows["round"].append(np.full(n, slot.round_number))
+        rows["round_id"].append(np.full(n, slot.round_number - 1))
+        rows["exchange"].append(np.full(n, slot.exchange))
+        rows["event"].append(np.full(n, self._intern(self._event_names, name)))
+        rows["kind"].append(np.full(n, EVENT_KINDS.index(kind)))
+        rows["actor"].append(np.full(n, actor))
+        rows["detail"].append(np.full(n, self._intern(self._event_details, detail)))
+
+    @staticmethod
+    def _intern(values: list[str], value: str) -> int:
+        if value not in values:
+            values.append(value)
+        return values.index(value)
+
+    # --- tables --------------------------------------------------------------------
+
+    def rounds_table(self, round_ids: tuple[str, ...]) -> pa.Table:
+        rows = self._rounds
+        actor_ids = self.layout.actor_ids
+        roles = np.array([("principal", "influencer", "mediator").index(r) for r in self.roles])
+        actor_codes = _concat(rows["actor"], np.int32)
+        columns: dict[str, pa.Array] = {
+            "replicate": pa.array(_concat(rows["replicate"], np.int32)),
+            "step": pa.array(_concat(rows["step"], np.int16)),
+            "round": pa.array(_concat(rows["round"], np.int16)),
+            "round_id": _categorical(rows["round_id"], round_ids),
+            "exchange": pa.array(_concat(rows["exchange"], np.int16)),
+            "actor": _categorical(rows["actor"], actor_ids),
+            "role": _categorical([roles[actor_codes]], ("principal", "influencer", "mediator")),
+        }
+        for issue_id in self.layout.issue_ids:
+            columns[f"position_{issue_id}"] = pa.array(_concat(rows[f"position_{issue_id}"], np.float64))
+        columns["aspiration"] = pa.array(_concat(rows["aspiration"], np.float64))
+        columns["utility"] = pa.array(_concat(rows["utility"], np.float64))
+        columns["perceived"] = pa.array(_concat(rows["perceived"], np.float64))
+        columns["response"] = _categorical(rows["response"], RESPONSES)
+        return pa.table(columns)
+
+    def texts_table(self, round_ids: tuple[str, ...]) -> pa.Table:
+        rows = self._texts
+        columns: dict[str, pa.Array] = {
+            "replicate": pa.array(_concat(rows["replicate"], np.int32)),
+            "step": pa.array(_concat(rows["step"], np.int16)),
+            "round": pa.array(_concat(rows["round"], np.int16)),
+            "round_id": _categorical(rows["round_id"], round_ids),
+            "exchange": pa.array(_concat(rows["exchange"], np.int16)),
+            "proposer": _categorical(rows["proposer"], self.layout.actor_ids),
+        }
+        for issue_id in self.layout.issue_ids:
+            columns[issue_id] = pa.array(_concat(rows[issue_id], np.float64))
+        return pa.table(columns)
+
+    def events_table(self, round_ids: tuple[str, ...]) -> pa.Table:
+        rows = self._events
+        return pa.table(
+            {
+                "replicate": pa.array(_concat(rows["replicate"], np.int32)),
+                "step": pa.array(_concat(rows["step"], np.int16)),
+                "round": pa.array(_concat(rows["round"], np.int16)),
+                "round_id": _categorical(rows["round_id"], round_ids),
+                "exchange": pa.array(_concat(rows["exchange"], np.int16)),
+                "event": _categorical(rows["event"], tuple(self._event_names)),
+                "kind": _categorical(rows["kind"], EVENT_KINDS),
+                "actor": _actor_or_blank(rows["actor"], self.layout.actor_ids),
+                "detail": _categorical(rows["detail"], tuple(self._event_details)),
+            }
+        )
+
+
+def _actor_or_blank(codes: list[np.ndarray], actor_ids: tuple[str, ...]) -> pa.DictionaryArray:
+    """Actor codes where -1 means 'no particular actor'."""
+    shifted = [c + 1 for c in codes]
+    return _categorical(shifted, ("", *actor_ids))

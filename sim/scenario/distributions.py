@@ -1,0 +1,167 @@
+"""Uncertain numbers in scenario files.
+
+Every numeric actor parameter may be a plain number or one of these
+distributions. They are expressed through their inverse CDF (``ppf``) so that
+the same object serves plain Monte Carlo (``ppf`` of uniform draws) and the
+space-filling designs of a sweep (``ppf`` of Latin-hypercube or Sobol points),
+and so that the *central value* used by a single run has one definition for
+every family: the median, ``ppf(0.5)``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from scipy import stats
+
+
+class _Dist(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    @property
+    def support(self) -> tuple[float, float]:
+        raise NotImplementedError
+
+    @property
+    def central(self) -> float:
+        """The median: defined for every family, and what a single run uses."""
+        return float(self.ppf(np.array([0.5]))[0])
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return self.ppf(rng.random(size))
+
+
+class Uniform(_Dist):
+    """Flat between ``low`` and ``high``: the honest choice when a source gives only a range."""
+
+    dist: Literal["uniform"]
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if not self.low < self.high:
+            raise ValueError(f"uniform needs low < high, got low={self.low}, high={self.high}")
+        return self
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return self.low + (self.high - self.low) * np.asarray(u, dtype=float)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (self.low, self.high)
+
+
+class TruncNormal(_Dist):
+    """A best guess with symmetric doubt, cut to the range the parameter can take."""
+
+    dist: Literal["truncnormal"]
+    mean: float
+    sd: float = Field(gt=0)
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TruncNormal:
+        if not self.low < self.high:
+            raise ValueError(f"truncnormal needs low < high, got low={self.low}, high={self.high}")
+        return self
+
+    def _frozen(self):
+        a = (self.low - self.mean) / self.sd
+        b = (self.high - self.mean) / self.sd
+        return stats.truncnorm(a, b, loc=self.mean, scale=self.sd)
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        return np.asarray(self._frozen().ppf(np.asarray(u, dtype=float)), dtype=float)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (self.low, self.high)
+
+
+class Triangular(_Dist):
+    """A range with a most-likely value: how analysts usually phrase a judgement."""
+
+    dist: Literal["triangular"]
+    low: float
+    mode: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not (self.low <= self.mode <= self.high and self.low < self.high):
+            raise ValueError(
+                f"triangular needs low <= mode <= high and low < high, "
+                f"got low={self.low}, mode={self.mode}, high={self.high}"
+            )
+        return self
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        width = self.high - self.low
+        c = (self.mode - self.low) / width
+        return np.asarray(
+            stats.triang(c, loc=self.low, scale=width).ppf(np.asarray(u, dtype=float)), dtype=float
+        )
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (self.low, self.high)
+
+
+class Beta(_Dist):
+    """Skewed belief on a bounded scale (shares, probabilities), rescaled to [low, high]."""
+
+    dist: Literal["beta"]
+    alpha: float = Field(gt=0)
+    beta: float = Field(gt=0)
+    low: float = 0.0
+    high: float = 1.0
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Beta:
+        if not self.low < self.high:
+            raise ValueError(f"beta needs low < high, got low={self.low}, high={self.high}")
+        return self
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        frozen = stats.beta(self.alpha, self.beta, loc=self.low, scale=self.high - self.low)
+        return np.asarray(frozen.ppf(np.asarray(u, dtype=float)), dtype=float)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (self.low, self.high)
+
+
+Distribution = Annotated[Uniform | TruncNormal | Triangular | Beta, Field(discriminator="dist")]
+
+# A parameter is either known (a number) or uncertain (a distribution).
+Uncertain = float | Distribution
+
+
+def central_value(value: float | _Dist) -> float:
+    """The value a single, unsampled run uses."""
+    return value.central if isinstance(value, _Dist) else float(value)
+
+
+def support_of(value: float | _Dist) -> tuple[float, float]:
+    """The smallest interval that holds every value the parameter can take."""
+    if isinstance(value, _Dist):
+        return value.support
+    return (float(value), float(value))
+
+
+def is_uncertain(value: float | _Dist) -> bool:
+    return isinstance(value, _Dist)
+
+
+def quantile(value: float | _Dist, u: np.ndarray) -> np.ndarray:
+    """Map uniform points in [0, 1) to parameter values; a known number ignores them."""
+    if isinstance(value, _Dist):
+        return value.ppf(u)
+    return np.full(np.shape(u), float(value))

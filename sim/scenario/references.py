@@ -1,0 +1,255 @@
+"""Checks that span several parts of a scenario.
+
+They read the raw merged document rather than the validated model, so that a
+file with a wrong type in one place *and* an unknown actor in another gets both
+messages in one pass. Anything malformed is skipped here: the schema reports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sim.scenario.yaml_source import PathKey
+
+Finding = tuple[PathKey, str]
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def _support(value: Any) -> tuple[float, float] | None:
+    """The range a raw number-or-distribution can take, if it is readable."""
+    number = _number(value)
+    if number is not None:
+        return (number, number)
+    if isinstance(value, dict):
+        low, high = _number(value.get("low")), _number(value.get("high"))
+        if value.get("dist") == "beta":
+            low = 0.0 if "low" not in value else low
+            high = 1.0 if "high" not in value else high
+        if low is not None and high is not None:
+            return (low, high)
+    return None
+
+
+def _bounds(issue: Any) -> tuple[float, float] | None:
+    raw = _mapping(issue).get("bounds")
+    if isinstance(raw, list) and len(raw) == 2:
+        low, high = _number(raw[0]), _number(raw[1])
+        if low is not None and high is not None and low < high:
+            return (low, high)
+    return None
+
+
+def _unknown(kind: str, name: Any, known: dict[str, Any]) -> str:
+    options = ", ".join(sorted(map(str, known))) or "none defined"
+    return f"unknown {kind} {name!r} (known: {options})"
+
+
+def check_references(data: dict[str, Any]) -> list[Finding]:
+    return list(_findings(data))
+
+
+def _findings(data: dict[str, Any]) -> Iterator[Finding]:
+    issues = _mapping(data.get("issues"))
+    actors = _mapping(data.get("actors"))
+    rounds = _mapping(data.get("rounds"))
+    yield from _check_actors(actors, issues, rounds)
+    yield from _check_rounds(rounds, actors, issues)
+    deadline = data.get("deadline")
+    if deadline is not None and deadline not in rounds:
+        yield ("deadline",), _unknown("round", deadline, rounds)
+    for event_id, event in _mapping(data.get("events")).items():
+        yield from _check_event(("events", event_id), _mapping(event), actors, issues, rounds)
+
+
+def _check_actors(
+    actors: dict[str, Any], issues: dict[str, Any], rounds: dict[str, Any]
+) -> Iterator[Finding]:
+    principals = [a for a, spec in actors.items() if _mapping(spec).get("role") == "principal"]
+    if actors and len(principals) < 2:
+        yield ("actors",), f"a negotiation needs at least two principals, found {len(principals)}"
+    for actor_id, raw in actors.items():
+        spec = _mapping(raw)
+        path: PathKey = ("actors", actor_id)
+        role = spec.get("role")
+        stances = _mapping(spec.get("stances"))
+        for issue_id, stance in stances.items():
+            if issue_id not in issues:
+                yield (*path, "stances", issue_id), _unknown("issue", issue_id, issues)
+                continue
+            yield from _check_within(
+                (*path, "stances", issue_id, "position"),
+                _mapping(stance).get("position"),
+                _bounds(issues[issue_id]),
+                issue_id,
+            )
+        if role in ("principal", "influencer"):
+            yield from _check_saliences(path, role, stances, issues)
+        presses = spec.get("presses")
+        if presses is not None and role != "influencer":
+            yield (*path, "presses"), f"only influencers press other actors; this actor is a {role}"
+        for index, target in enumerate(presses if isinstance(presses, list) else []):
+            if target not in actors:
+                yield (*path, "presses", index), _unknown("actor", target, actors)
+            elif target not in principals:
+                yield (
+                    (*path, "presses", index),
+                    f"{target!r} is not a principal; only principals can be pressed",
+                )
+        deadline = spec.get("deadline")
+        if deadline is not None and deadline not in rounds:
+            yield (*path, "deadline"), _unknown("round", deadline, rounds)
+        red_lines = spec.get("red_lines")
+        for index, line in enumerate(red_lines if isinstance(red_lines, list) else []):
+            line = _mapping(line)
+            where: PathKey = (*path, "red_lines", index)
+            if line.get("action") == "reject" and role != "principal":
+                yield (*where, "action"), "only a principal can 'reject' a text; use walk_out or escalate"
+            yield from _check_threshold(where, line, issues)
+
+
+def _check_saliences(
+    path: PathKey, role: str, stances: dict[str, Any], issues: dict[str, Any]
+) -> Iterator[Finding]:
+    if role == "principal":
+        for issue_id in issues:
+            if issue_id not in stances:
+                yield (
+                    (*path, "stances"),
+                    (f"a principal must have a stance on every issue it signs; missing {issue_id!r}"),
+                )
+    saliences = [_support(_mapping(s).get("salience")) for s in stances.values()]
+    if saliences and all(s is not None and s[1] == 0 for s in saliences):
+        yield (*path, "stances"), "saliences are all zero: this actor would care about nothing"
+    if not stances and role == "principal":
+        return
+    if not stances:
+        yield (*path, "stances"), "an influencer needs a stance on at least one issue"
+
+
+def _check_within(
+    path: PathKey, value: Any, bounds: tuple[float, float] | None, issue_id: str
+) -> Iterator[Finding]:
+    support = _support(value)
+    if bounds is None or support is None:
+        return
+    if support[0] < bounds[0] or support[1] > bounds[1]:
+        yield (
+            path,
+            (
+                f"lies outside the bounds of issue {issue_id!r} [{bounds[0]:g}, {bounds[1]:g}]: "
+                f"got [{support[0]:g}, {support[1]:g}]"
+                if support[0] != support[1]
+                else f"{support[0]:g} lies outside the bounds of issue {issue_id!r} "
+                f"[{bounds[0]:g}, {bounds[1]:g}]"
+            ),
+        )
+
+
+def _check_threshold(path: PathKey, spec: dict[str, Any], issues: dict[str, Any]) -> Iterator[Finding]:
+    issue_id = spec.get("issue")
+    if issue_id is None:
+        return
+    if issue_id not in issues:
+        yield (*path, "issue"), _unknown("issue", issue_id, issues)
+        return
+    for side in ("above", "below"):
+        if side in spec:
+            yield from _check_within((*path, side), spec[side], _bounds(issues[issue_id]), issue_id)
+
+
+def _check_rounds(
+    rounds: dict[str, Any], actors: dict[str, Any], issues: dict[str, Any]
+) -> Iterator[Finding]:
+    for round_id, raw in rounds.items():
+        spec = _mapping(raw)
+        path: PathKey = ("rounds", round_id)
+        mediator = spec.get("mediator")
+        if mediator is not None:
+            if mediator not in actors:
+                yield (*path, "mediator"), _unknown("actor", mediator, actors)
+            elif _mapping(actors[mediator]).get("role") != "mediator":
+                yield (*path, "mediator"), f"{mediator!r} does not have role 'mediator'"
+        elif spec.get("format", "indirect") == "indirect":
+            yield (*path, "mediator"), "an indirect round needs a mediator to carry the text"
+        agenda = spec.get("agenda")
+        seen: set[str] = set()
+        for index, issue_id in enumerate(agenda if isinstance(agenda, list) else []):
+            if issue_id not in issues:
+                yield (*path, "agenda", index), _unknown("issue", issue_id, issues)
+            elif issue_id in seen:
+                yield (*path, "agenda", index), f"issue {issue_id!r} is listed twice"
+            seen.add(issue_id)
+
+
+def _check_event(
+    path: PathKey,
+    event: dict[str, Any],
+    actors: dict[str, Any],
+    issues: dict[str, Any],
+    rounds: dict[str, Any],
+) -> Iterator[Finding]:
+    at = _mapping(event.get("at"))
+    if "round" in at:
+        if at["round"] not in rounds:
+            yield (*path, "at", "round"), _unknown("round", at["round"], rounds)
+        else:
+            exchanges = _mapping(rounds[at["round"]]).get("exchanges")
+            exchange = at.get("exchange", 1)
+            if isinstance(exchanges, int) and isinstance(exchange, int) and exchange > exchanges:
+                yield (
+                    (*path, "at", "exchange"),
+                    (f"round {at['round']!r} has only {exchanges} exchanges, got exchange {exchange}"),
+                )
+    if "when" in event:
+        yield from _check_condition((*path, "when"), event["when"], actors, issues, rounds)
+    effects = event.get("effects")
+    for index, effect in enumerate(effects if isinstance(effects, list) else []):
+        effect = _mapping(effect)
+        where: PathKey = (*path, "effects", index)
+        actor_id = effect.get("actor")
+        if actor_id is not None and actor_id not in actors:
+            yield (*where, "actor"), _unknown("actor", actor_id, actors)
+        issue_id = effect.get("issue")
+        if issue_id is None:
+            continue
+        if issue_id not in issues:
+            yield (*where, "issue"), _unknown("issue", issue_id, issues)
+        elif actor_id in actors and issue_id not in _mapping(_mapping(actors[actor_id]).get("stances")):
+            yield (*where, "issue"), f"actor {actor_id!r} has no stance on issue {issue_id!r} to change"
+
+
+def _check_condition(
+    path: PathKey,
+    condition: Any,
+    actors: dict[str, Any],
+    issues: dict[str, Any],
+    rounds: dict[str, Any],
+) -> Iterator[Finding]:
+    condition = _mapping(condition)
+    for combinator in ("all", "any", "none"):
+        parts = condition.get(combinator)
+        for index, part in enumerate(parts if isinstance(parts, list) else []):
+            yield from _check_condition((*path, combinator, index), part, actors, issues, rounds)
+    if "text" in condition:
+        yield from _check_threshold((*path, "text"), _mapping(condition["text"]), issues)
+    if "position" in condition:
+        spec = _mapping(condition["position"])
+        if spec.get("actor") is not None and spec["actor"] not in actors:
+            yield (*path, "position", "actor"), _unknown("actor", spec["actor"], actors)
+        yield from _check_threshold((*path, "position"), spec, issues)
+    if "utility" in condition:
+        actor_id = _mapping(condition["utility"]).get("actor")
+        if actor_id is not None and actor_id not in actors:
+            yield (*path, "utility", "actor"), _unknown("actor", actor_id, actors)
+    if "from_round" in condition and condition["from_round"] not in rounds:
+        yield (*path, "from_round"), _unknown("round", condition["from_round"], rounds)

@@ -1,0 +1,293 @@
+"""The scenario schema: what a negotiation *is*, independent of how it is run.
+
+Every model here is frozen and forbids unknown keys, so a typo in a scenario
+file is an error rather than a silently ignored setting. Checks that need more
+than one field (references between actors, issues and rounds; positions inside
+an issue's bounds) live in :mod:`sim.scenario.references`, which reads the raw
+document so that they can be reported together with these structural errors.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
+
+from sim.scenario.distributions import Distribution, _Dist, support_of
+
+RESERVED_COLUMN_NAMES = frozenset(
+    {"replicate", "outcome", "round", "round_id", "exchange", "step", "actor", "by", "terms"}
+)
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
+
+_DISTRIBUTION = TypeAdapter(Distribution)
+
+
+def _number_or_distribution(value: object) -> object:
+    """Give one clear message instead of pydantic's per-branch union errors."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number or a distribution, got a boolean")
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, _Dist):
+        return value
+    if isinstance(value, dict):
+        if "dist" not in value:
+            raise ValueError("a distribution needs 'dist': one of uniform, truncnormal, triangular, beta")
+        try:
+            return _DISTRIBUTION.validate_python(value)
+        except ValidationError as exc:
+            details = "; ".join(
+                (f"{'.'.join(str(p) for p in err['loc'][1:])}: " if err["loc"][1:] else "")
+                + err["msg"].removeprefix("Value error, ")
+                for err in exc.errors()
+            )
+            raise ValueError(f"invalid {value.get('dist')} distribution: {details}") from None
+    raise ValueError(f"expected a number or a distribution, got {type(value).__name__}")
+
+
+def _within(low: float, high: float):
+    def check(value: float | _Dist) -> float | _Dist:
+        lo, hi = support_of(value)
+        if lo < low or hi > high:
+            what = f"{value}" if not isinstance(value, _Dist) else f"support [{lo:g}, {hi:g}]"
+            raise ValueError(f"must lie within [{low:g}, {high:g}], got {what}")
+        return value
+
+    return check
+
+
+Uncertain = Annotated[float | Distribution, BeforeValidator(_number_or_distribution)]
+UnitInterval = Annotated[Uncertain, AfterValidator(_within(0.0, 1.0))]
+SignedUnit = Annotated[Uncertain, AfterValidator(_within(-1.0, 1.0))]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Issue(Frozen):
+    """A dimension of the deal, on its real scale so that terms read in real units."""
+
+    label: str
+    unit: str
+    bounds: tuple[float, float]
+    status_quo: float = Field(
+        description="What holds on this issue while no deal covers it, in the issue's unit."
+    )
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Issue:
+        low, high = self.bounds
+        if not low < high:
+            raise ValueError(f"bounds must be [low, high] with low < high, got {list(self.bounds)}")
+        if not low <= self.status_quo <= high:
+            raise ValueError(f"status_quo {self.status_quo:g} lies outside bounds {list(self.bounds)}")
+        return self
+
+
+class Stance(Frozen):
+    """Where an actor stands on one issue and how much that issue matters to it."""
+
+    position: Uncertain
+    salience: UnitInterval
+
+
+class Threshold(Frozen):
+    """A one-sided limit on an issue, in the issue's unit: exactly one of above/below."""
+
+    issue: str
+    above: float | None = None
+    below: float | None = None
+
+    @model_validator(mode="after")
+    def _one_side(self) -> Threshold:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("give exactly one of 'above' or 'below'")
+        return self
+
+
+class RedLine(Threshold):
+    """A limit an actor will not see crossed, and what it does when it is.
+
+    ``reject`` means a principal never signs such a text. ``walk_out`` and
+    ``escalate`` are outside options that end the talks, with the given
+    probability, when the red line is crossed by an agreed deal (``trigger:
+    deal``) or by the text on the table (``trigger: text``).
+    """
+
+    action: Literal["reject", "walk_out", "escalate"]
+    probability: UnitInterval = 1.0
+    trigger: Literal["deal", "text"] = "deal"
+    note: str = ""
+
+
+class Actor(Frozen):
+    name: str
+    role: Literal["principal", "influencer", "mediator"]
+    capability: UnitInterval
+    patience: UnitInterval = 0.5
+    risk: SignedUnit = 0.0
+    reservation: UnitInterval = 0.0
+    deadline: str | None = Field(
+        default=None, description="Round after which this actor stops waiting and may walk out."
+    )
+    presses: tuple[str, ...] | None = Field(
+        default=None, description="Principals an influencer presses; all principals if omitted."
+    )
+    stances: dict[str, Stance] = Field(default_factory=dict)
+    red_lines: tuple[RedLine, ...] = ()
+    note: str = ""
+
+
+class Round(Frozen):
+    venue: str
+    format: Literal["indirect", "direct"] = "indirect"
+    mediator: str | None = None
+    agenda: tuple[str, ...] = Field(min_length=1)
+    exchanges: int = Field(ge=1, le=100)
+    note: str = ""
+
+
+class SingleTextSettings(Frozen):
+    """Settings of the mediated single-negotiating-text protocol (docs/model.md)."""
+
+    name: Literal["single_text"] = "single_text"
+    pressure_rate: UnitInterval = 0.15
+    noise: Annotated[Uncertain, AfterValidator(_within(0.0, 0.5))] = 0.03
+    grid: int = Field(default=21, ge=5, le=201)
+
+
+ProtocolSettings = SingleTextSettings
+
+
+class PositionCondition(Threshold):
+    actor: str
+
+
+class UtilityCondition(Frozen):
+    actor: str
+    above: float | None = Field(default=None, ge=0, le=1)
+    below: float | None = Field(default=None, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _one_side(self) -> UtilityCondition:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("give exactly one of 'above' or 'below'")
+        return self
+
+
+class Condition(Frozen):
+    """A declarative test of the negotiation state: exactly one key per condition."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    text: Threshold | None = None
+    position: PositionCondition | None = None
+    utility: UtilityCondition | None = None
+    from_round: str | None = None
+    all_of: tuple[Condition, ...] | None = Field(default=None, alias="all")
+    any_of: tuple[Condition, ...] | None = Field(default=None, alias="any")
+    none_of: tuple[Condition, ...] | None = Field(default=None, alias="none")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Condition:
+        given = [name for name in type(self).model_fields if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "a condition has exactly one of: text, position, utility, from_round, all, any, "
+                f"none; got {given or 'none'}"
+            )
+        return self
+
+
+class At(Frozen):
+    round: str
+    exchange: int = Field(default=1, ge=1)
+
+
+ActorParameter = Literal["capability", "patience", "risk", "reservation", "position", "salience"]
+
+
+class Effect(Frozen):
+    """Either a change to one actor parameter, or the end of the talks."""
+
+    actor: str | None = None
+    param: ActorParameter | None = None
+    issue: str | None = None
+    set: float | None = None
+    add: float | None = None
+    multiply: float | None = None
+    end_talks: Literal["breakdown", "escalation"] | None = None
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> Effect:
+        ops = [op for op in ("set", "add", "multiply") if getattr(self, op) is not None]
+        if self.end_talks is not None:
+            if ops or self.param is not None or self.issue is not None:
+                raise ValueError("an end_talks effect takes only 'actor' (who ends them)")
+            return self
+        if self.actor is None or self.param is None:
+            raise ValueError("a parameter effect needs 'actor' and 'param' (or use end_talks)")
+        if len(ops) != 1:
+            raise ValueError("a parameter effect needs exactly one of set, add, multiply")
+        per_issue = self.param in ("position", "salience")
+        if per_issue != (self.issue is not None):
+            raise ValueError(
+                f"param {self.param!r} "
+                + ("needs an 'issue'" if per_issue else "is not per issue: drop 'issue'")
+            )
+        return self
+
+
+class Event(Frozen):
+    label: str = ""
+    at: At | None = None
+    when: Condition | None = None
+    probability: UnitInterval = 1.0
+    repeat: bool = False
+    effects: tuple[Effect, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _scheduled_or_conditional(self) -> Event:
+        if self.at is None and self.when is None:
+            raise ValueError("an event needs 'at' (scheduled), 'when' (conditional), or both")
+        return self
+
+
+class Scenario(Frozen):
+    name: str
+    description: str = ""
+    sources: tuple[str, ...] = ()
+    protocol: ProtocolSettings = SingleTextSettings()
+    issues: dict[Identifier, Issue] = Field(min_length=1)
+    actors: dict[Identifier, Actor] = Field(min_length=2)
+    rounds: dict[Identifier, Round] = Field(min_length=1)
+    deadline: str | None = None
+    events: dict[Identifier, Event] = Field(default_factory=dict)
+
+    @property
+    def issue_ids(self) -> tuple[str, ...]:
+        return tuple(self.issues)
+
+    @property
+    def actor_ids(self) -> tuple[str, ...]:
+        return tuple(self.actors)
+
+    @property
+    def round_ids(self) -> tuple[str, ...]:
+        """The rounds that happen: those up to and including the deadline round."""
+        ids = tuple(self.rounds)
+        if self.deadline is None:
+            return ids
+        return ids[: ids.index(self.deadline) + 1]

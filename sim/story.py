@@ -1,0 +1,175 @@
+"""Tell what happened in a run, from its logged tables alone.
+
+The story is built from the run folder (manifest + Parquet), never from a live
+model, so ``dipsim run`` prints exactly what a later reader of the folder would
+reconstruct.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.results import RunFolder
+
+_VERDICT = {
+    "deal": "DEAL: every principal signed the same text",
+    "stalemate": "STALEMATE: the deadline passed with talks still open",
+    "breakdown": "BREAKDOWN: a principal walked out",
+    "escalation": "ESCALATION: an actor took its outside option by force",
+}
+
+
+def _fmt(value: float) -> str:
+    if np.isnan(value):
+        return "n/a"
+    magnitude = abs(value)
+    return f"{value:.0f}" if magnitude >= 100 else f"{value:.1f}" if magnitude >= 10 else f"{value:.2f}"
+
+
+def _issue_text(run: RunFolder, issue_id: str, value: float) -> str:
+    unit = run.manifest["issues"][issue_id]["unit"]
+    short_unit = unit.split(" (")[0]
+    return f"{issue_id} {_fmt(value)} {short_unit}"
+
+
+def replicate_story(run: RunFolder, replicate: int = 0) -> list[str]:
+    """The round-by-round narrative of one replicate."""
+    rounds = run.table("rounds")
+    texts = run.table("texts")
+    events = run.table("events")
+    rounds = rounds[rounds.replicate == replicate]
+    texts = texts[texts.replicate == replicate]
+    events = events[events.replicate == replicate]
+    actors = run.manifest["actors"]
+    lines: list[str] = []
+    for number, spec in enumerate(run.manifest["rounds"], start=1):
+        round_texts = texts[texts["round"] == number]
+        round_events = events[events["round"] == number]
+        if round_texts.empty and round_events.empty:
+            continue
+        via = f"via {spec['mediator']}" if spec["format"] == "indirect" else "direct, alternating offers"
+        lines.append("")
+        lines.append(
+            f"Round {number} - {spec['id']} - {spec['venue']} ({spec['format']}, {via}); "
+            f"agenda: {', '.join(spec['agenda'])}"
+        )
+        for exchange in sorted(set(round_texts.exchange) | set(round_events.exchange)):
+            lines.extend(
+                _exchange_lines(run, spec, rounds, round_texts, round_events, number, exchange, actors)
+            )
+    return lines
+
+
+def _exchange_lines(
+    run: RunFolder,
+    spec: dict[str, Any],
+    rounds: pd.DataFrame,
+    texts: pd.DataFrame,
+    events: pd.DataFrame,
+    number: int,
+    exchange: int,
+    actors: dict[str, Any],
+) -> list[str]:
+    lines = []
+    before = events[(events.exchange == exchange) & (events.kind == "event")]
+    for _, event in before.iterrows():
+        who = f" ({event.actor})" if event.actor else ""
+        lines.append(f"  ! {event.detail or event.event}{who}")
+    text = texts[texts.exchange == exchange]
+    if not text.empty:
+        row = text.iloc[0]
+        verb = "drafts" if actors[row.proposer]["role"] == "mediator" else "proposes"
+        terms = "; ".join(_issue_text(run, issue, row[issue]) for issue in spec["agenda"])
+        lines.append(f"  {exchange}. {row.proposer} {verb}: {terms}")
+        step = rounds[(rounds["round"] == number) & (rounds.exchange == exchange)]
+        replies = []
+        for _, reply in step[step.role == "principal"].iterrows():
+            if reply.response == "propose":
+                replies.append(f"{reply.actor} proposes it (utility {reply.utility:.2f})")
+            else:
+                relation = ">=" if reply.perceived >= reply.aspiration else "<"
+                misread = (reply.perceived >= reply.aspiration) != (reply.utility >= reply.aspiration)
+                replies.append(
+                    f"{reply.actor} {reply.response}s (reads it as {reply.perceived:.2f} {relation} "
+                    f"aspiration {reply.aspiration:.2f}"
+                    + (f"; misread, true value {reply.utility:.2f})" if misread else ")")
+                )
+        lines.append("     " + "; ".join(replies))
+    after = events[(events.exchange == exchange) & (events.kind != "event")]
+    for _, event in after.iterrows():
+        who = f"{event.actor}: " if event.actor else ""
+        lines.append(f"  > {event.kind.replace('_', ' ')} - {who}{event.detail}")
+    return lines
+
+
+def outcome_lines(run: RunFolder, replicate: int = 0) -> list[str]:
+    outcomes = run.table("outcomes")
+    row = outcomes[outcomes.replicate == replicate].iloc[0]
+    total = sum(r["exchanges"] for r in run.manifest["rounds"])
+    lines = [
+        "",
+        f"Outcome: {_VERDICT[row.outcome]}"
+        + (f" ({row.by})" if row.by else "")
+        + f", in round {row['round']} ({row.round_id}), exchange {row.exchanges} of {total}.",
+    ]
+    if row.outcome == "deal":
+        lines.append("  Terms: " + "; ".join(_issue_text(run, i, row[i]) for i in run.manifest["issues"]))
+    utilities = [
+        f"{actor_id} {row[f'utility_{actor_id}']:.2f}"
+        for actor_id in run.manifest["actors"]
+        if not np.isnan(row[f"utility_{actor_id}"])
+    ]
+    lines.append("  Utility of the result (0-1): " + ", ".join(utilities))
+    return lines
+
+
+def distribution_lines(run: RunFolder) -> list[str]:
+    """Across replicates: how often each outcome, and the spread of agreed terms."""
+    outcomes = run.table("outcomes")
+    count = len(outcomes)
+    shares = outcomes.outcome.value_counts().reindex(list(_VERDICT), fill_value=0)
+    lines = ["", f"Across {count} replicates:"]
+    for label, n in shares.items():
+        lines.append(f"  {label:<11} {n:>7}  {n / count:6.1%}")
+    deals = outcomes[outcomes.outcome == "deal"]
+    if not deals.empty:
+        lines.append("  Agreed terms (median [5%, 95%]):")
+        for issue_id, info in run.manifest["issues"].items():
+            q = deals[issue_id].quantile([0.5, 0.05, 0.95])
+            lines.append(
+                f"    {issue_id:<17} {_fmt(q[0.5])} [{_fmt(q[0.05])}, {_fmt(q[0.95])}] {info['unit']}"
+            )
+    return lines
+
+
+def summary(run: RunFolder) -> dict[str, Any]:
+    """The JSON summary: replicate 0's outcome and terms, plus shares across replicates."""
+    outcomes = run.table("outcomes")
+    first = outcomes.iloc[0]
+    issues = list(run.manifest["issues"])
+    deals = outcomes[outcomes.outcome == "deal"]
+
+    def number(value: float) -> float | None:
+        return None if pd.isna(value) else float(value)
+
+    return {
+        "run": str(run.path),
+        "scenario": run.manifest["scenario"]["name"],
+        "seed": run.manifest["seed"],
+        "replicates": len(outcomes),
+        "protocol": run.manifest["protocol"],
+        "outcome": str(first.outcome),
+        "terms": {issue: number(first[issue]) for issue in issues},
+        "round": int(first["round"]),
+        "round_id": str(first.round_id),
+        "exchanges": int(first.exchanges),
+        "by": str(first.by) or None,
+        "utilities": {a: number(first[f"utility_{a}"]) for a in run.manifest["actors"]},
+        "outcome_shares": {label: float((outcomes.outcome == label).mean()) for label in _VERDICT},
+        "median_terms_given_deal": {
+            issue: number(deals[issue].median()) if not deals.empty else None for issue in issues
+        },
+    }
