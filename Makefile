@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/dipsim validate scenarios/iran_talks.yaml
 	$(BIN)/dipsim run scenarios/iran_talks.yaml --seed 42 --out results/demo/run
+	$(BIN)/dipsim run scenarios/iran_talks.yaml --seed 42 --replicates 2000 --sample --out results/demo/batch \
+		| sed -n '/^Across/,$$p'
 
 test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks

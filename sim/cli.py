@@ -84,10 +84,14 @@ def _validate(args: argparse.Namespace) -> int:
         print(json.dumps(resolved(loaded.scenario), indent=2))
     else:
         scenario = loaded.scenario
-        print(
-            f"{args.scenario}: OK - {len(scenario.actors)} actors, {len(scenario.issues)} issues, "
-            f"{len(scenario.round_ids)} rounds, {len(scenario.events)} events"
-        )
+        counts = {
+            "actor": len(scenario.actors),
+            "issue": len(scenario.issues),
+            "round": len(scenario.round_ids),
+            "event": len(scenario.events),
+        }
+        listed = ", ".join(f"{n} {noun}{'' if n == 1 else 's'}" for noun, n in counts.items())
+        print(f"{args.scenario}: OK - {listed}")
     return 0
 
 

@@ -65,7 +65,8 @@ def condition_holds(condition: Condition, model: NegotiationModel, slot: Slot) -
             return value > condition.utility.above
         return value < condition.utility.below
     if condition.from_round is not None:
-        started = slot.round_number >= model.scenario.round_ids.index(condition.from_round) + 1
+        order = list(model.scenario.rounds)  # file order: a round after the deadline never starts
+        started = slot.round_number >= order.index(condition.from_round) + 1
         return np.full(replicates, started)
     parts = condition.all_of or condition.any_of or condition.none_of or ()
     masks = np.array([condition_holds(part, model, slot) for part in parts]).reshape(len(parts), replicates)

@@ -33,6 +33,7 @@ class Layout:
     status_quo: np.ndarray  # [I], normalised
     calendar: tuple[Slot, ...]
     agendas: dict[str, np.ndarray]  # round id -> bool [I]
+    round_end_steps: dict[str, int]  # every round in the file, including any past the deadline
 
     @classmethod
     def of(cls, scenario: Scenario) -> Layout:
@@ -48,6 +49,8 @@ class Layout:
             round_id: np.isin(np.array(issue_ids), scenario.rounds[round_id].agenda)
             for round_id in scenario.round_ids
         }
+        ends = np.cumsum([scenario.rounds[r].exchanges for r in scenario.rounds])
+        round_end_steps = {r: int(end) for r, end in zip(scenario.rounds, ends, strict=True)}
         return cls(
             issue_ids=issue_ids,
             actor_ids=scenario.actor_ids,
@@ -56,6 +59,7 @@ class Layout:
             status_quo=(raw_status_quo - low) / (high - low),
             calendar=tuple(calendar),
             agendas=agendas,
+            round_end_steps=round_end_steps,
         )
 
     @property
@@ -63,9 +67,8 @@ class Layout:
         return len(self.calendar)
 
     def end_step_of(self, round_id: str) -> int:
-        """The last step of a round; a round beyond the deadline ends with the talks."""
-        steps = [slot.step for slot in self.calendar if slot.round_id == round_id]
-        return max(steps) if steps else self.total_steps
+        """The last step of a round, counting on past the deadline if the round lies beyond it."""
+        return self.round_end_steps[round_id]
 
     def normalise(self, values: np.ndarray, issue: int) -> np.ndarray:
         return (np.asarray(values, dtype=float) - self.low[issue]) / (self.high[issue] - self.low[issue])

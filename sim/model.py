@@ -70,9 +70,31 @@ class NegotiationModel(mesa.Model):
             for event_id, spec in scenario.events.items()
         ]
         self.recorder = Recorder(self.layout, tuple(a.role for a in self.actors), enabled=record)
+        self.signable_range = self._signable_range()
         self.protocol = protocol_named(scenario.protocol.name)
         self.clock = 0  # index of the next slot on the calendar
         self._slot: Slot | None = None
+
+    def _signable_range(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per issue, the normalised interval no principal's 'reject' red line rules out.
+
+        Red lines are public commitments, so a mediator drafts inside them. Where
+        they contradict each other the interval would be empty; the mediator then
+        ignores them on that issue and the texts will be refused.
+        """
+        lower = np.zeros(len(self.layout.issue_ids))
+        upper = np.ones(len(self.layout.issue_ids))
+        for principal in self.principals:
+            for line in principal.red_lines:
+                if line.spec.action != "reject":
+                    continue
+                if line.spec.above is not None:
+                    upper[line.issue_index] = min(upper[line.issue_index], line.threshold)
+                else:
+                    lower[line.issue_index] = max(lower[line.issue_index], line.threshold)
+        conflicting = lower > upper
+        lower[conflicting], upper[conflicting] = 0.0, 1.0
+        return lower, upper
 
     # --- running ---------------------------------------------------------------------
 
@@ -162,11 +184,13 @@ class NegotiationModel(mesa.Model):
         return ended
 
     def walk_outs(self, slot: Slot) -> None:
-        """Past its own deadline, a principal leaves a text worth less to it than no deal."""
+        """A principal with its own deadline leaves when that deadline passes without a deal."""
         for principal in self.principals:
-            if principal.spec.deadline is None or slot.step < principal.deadline_step:
+            if principal.spec.deadline is None or slot.step != principal.deadline_step:
                 continue
-            leaving = self.active() & (principal.utility_of(self.text) < principal.reservation)
+            if principal.spec.deadline not in self.scenario.round_ids:  # after the talks' own deadline
+                continue
+            leaving = self.active()
             ended = self.end_talks(leaving, Status.BREAKDOWN, principal.actor_id)
             self.recorder.event(
                 slot,
@@ -174,7 +198,7 @@ class NegotiationModel(mesa.Model):
                 f"walk_out:{principal.actor_id}",
                 "walk_out",
                 principal.index,
-                f"deadline {principal.spec.deadline} passed and the text is worth less than no deal",
+                f"its deadline (end of round {principal.spec.deadline}) passed without a deal",
             )
 
     def _close_as_stalemate(self, slot: Slot) -> None:

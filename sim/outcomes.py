@@ -10,7 +10,8 @@ class Status(IntEnum):
 
     DEAL: every principal accepted the same text and no red line then fired.
     STALEMATE: the deadline passed with talks still open.
-    BREAKDOWN: a principal walked out.
+    BREAKDOWN: the talks collapsed without force: a principal's deadline passed, a
+        principal's walk_out red line fired, or an event ended them as a breakdown.
     ESCALATION: an actor took its outside option by force (e.g. a strike).
     """
 

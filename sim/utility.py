@@ -73,28 +73,37 @@ def nash_text(
     disagreement: np.ndarray,
     power: np.ndarray,
     grid: int,
+    lower: np.ndarray | None = None,
+    upper: np.ndarray | None = None,
     sweeps: int = 2,
 ) -> np.ndarray:
     """The asymmetric Nash bargaining package over the movable issues.
 
     start: [R, I] current text (immovable issues keep these values);
     movable: [I] bool; ideal/weights: [R, P, I]; gamma, disagreement, power: [R, P].
-    Coordinate ascent: for each movable issue, a coarse grid over [0, 1], then a
-    fine grid one coarse step either side of the best point. Resolution is
-    2 / (grid - 1) ** 2 of the issue's range. Utility is additive over issues,
-    so moving one issue only re-evaluates that issue's term.
+    Coordinate ascent: for each movable issue, a coarse grid over [lower, upper],
+    then a fine grid one coarse step either side of the best point. Resolution
+    is 2 / (grid - 1) ** 2 of that interval. Utility is additive over issues,
+    so moving one issue only re-evaluates that issue's term. ``lower`` and
+    ``upper`` ([I], normalised) confine each issue, e.g. to the principals'
+    declared red lines.
     """
+    issues = start.shape[1]
+    lower = np.zeros(issues) if lower is None else lower
+    upper = np.ones(issues) if upper is None else upper
     text = start.copy()
     rows = np.arange(len(text))
-    coarse = np.broadcast_to(np.linspace(0.0, 1.0, grid), (len(text), grid))
-    step = 1.0 / (grid - 1)
-    fine_offsets = np.linspace(-step, step, grid)
+    fraction = np.linspace(0.0, 1.0, grid)
+    fine_fraction = np.linspace(-1.0, 1.0, grid)
     terms = issue_utilities(text, ideal, weights, gamma)
     for _ in range(sweeps):
         for issue in np.flatnonzero(movable):
+            low, high = lower[issue], upper[issue]
+            step = (high - low) / (grid - 1)
+            coarse = np.broadcast_to(low + (high - low) * fraction, (len(text), grid))
             for values in (coarse, None):
                 if values is None:
-                    values = np.clip(text[:, issue, None] + fine_offsets[None, :], 0.0, 1.0)
+                    values = np.clip(text[:, issue, None] + step * fine_fraction[None, :], low, high)
                 others = terms.sum(axis=2) - terms[:, :, issue]  # [R, P]
                 distance = np.abs(values[:, :, None] - ideal[:, None, :, issue])  # [R, G, P]
                 own = weights[:, None, :, issue] * (1.0 - np.power(distance, gamma[:, None, :]))

@@ -86,6 +86,8 @@ class SingleTextProtocol(Protocol):
             disagreement=np.stack([p.reservation for p in principals], axis=1),
             power=np.stack([p.capability for p in principals], axis=1),
             grid=model.scenario.protocol.grid,
+            lower=model.signable_range[0],
+            upper=model.signable_range[1],
         )
 
     @staticmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from sim.scenario.schema import RESERVED_COLUMN_NAMES
 from sim.scenario.yaml_source import PathKey
 
 Finding = tuple[PathKey, str]
@@ -62,6 +63,12 @@ def _findings(data: dict[str, Any]) -> Iterator[Finding]:
     issues = _mapping(data.get("issues"))
     actors = _mapping(data.get("actors"))
     rounds = _mapping(data.get("rounds"))
+    for issue_id in issues:
+        if issue_id in RESERVED_COLUMN_NAMES or issue_id.startswith(("utility_", "position_")):
+            yield (
+                ("issues", issue_id),
+                (f"{issue_id!r} is reserved for a results column; choose another issue id"),
+            )
     yield from _check_actors(actors, issues, rounds)
     yield from _check_rounds(rounds, actors, issues)
     deadline = data.get("deadline")
@@ -108,12 +115,17 @@ def _check_actors(
         deadline = spec.get("deadline")
         if deadline is not None and deadline not in rounds:
             yield (*path, "deadline"), _unknown("round", deadline, rounds)
+        elif deadline is not None and role != "principal":
+            yield (*path, "deadline"), "only principals have deadlines: they are the ones who can walk out"
         red_lines = spec.get("red_lines")
         for index, line in enumerate(red_lines if isinstance(red_lines, list) else []):
             line = _mapping(line)
             where: PathKey = (*path, "red_lines", index)
-            if line.get("action") == "reject" and role != "principal":
-                yield (*where, "action"), "only a principal can 'reject' a text; use walk_out or escalate"
+            if line.get("action") in ("reject", "walk_out") and role != "principal":
+                yield (
+                    (*where, "action"),
+                    (f"only a principal can {line['action']!r}: an outsider's red line can only escalate"),
+                )
             yield from _check_threshold(where, line, issues)
 
 

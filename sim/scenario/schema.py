@@ -131,6 +131,15 @@ class RedLine(Threshold):
     trigger: Literal["deal", "text"] = "deal"
     note: str = ""
 
+    @model_validator(mode="after")
+    def _reject_is_unconditional(self) -> RedLine:
+        if self.action == "reject" and {"probability", "trigger"} & self.model_fields_set:
+            raise ValueError(
+                "a 'reject' red line always applies to every text; probability and trigger "
+                "belong to walk_out and escalate"
+            )
+        return self
+
 
 class Actor(Frozen):
     name: str

@@ -92,19 +92,28 @@ def _build(
     locations: dict[PathKey, Location],
     problems: list[Problem],
 ) -> Any:
-    locations[path] = Location(file, node.start_mark.line + 1)
+    here = Location(file, node.start_mark.line + 1)
+    locations[path] = here
+    if node.tag not in _PLAIN_TAGS:
+        problems.append(Problem(here, path, f"YAML tags such as {node.tag!r} are not allowed in scenarios"))
+        return None
     if isinstance(node, yaml.MappingNode):
+        own_pairs = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE_TAG)
         loader.flatten_mapping(node)  # resolves YAML merge keys (<<) safely
+        inherited = (
+            len(node.value) - own_pairs
+        )  # merged pairs come first; the mapping's own may override them
         result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, (str, int, float, bool)):
+        for position, (key_node, value_node) in enumerate(node.value):
+            if not isinstance(key_node, yaml.ScalarNode):
                 problems.append(
                     Problem(Location(file, key_node.start_mark.line + 1), path, "keys must be scalars")
                 )
                 continue
-            key = str(key) if not isinstance(key, str) else key
-            if key in result:
+            key = key_node.value  # as written: an unquoted NO or 1.0 stays the text the author typed
+            if key in result and position >= inherited and key in inherited_keys(node, inherited):
+                pass  # the mapping's own value overrides one merged in with <<
+            elif key in result:
                 problems.append(
                     Problem(
                         Location(file, key_node.start_mark.line + 1),
@@ -122,7 +131,21 @@ def _build(
             _build(item, (*path, index), file, loader, locations, problems)
             for index, item in enumerate(node.value)
         ]
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.YAMLError as exc:
+        problems.append(Problem(here, path, f"unreadable value: {exc}"))
+        return None
+
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")
+)
+
+
+def inherited_keys(node: yaml.MappingNode, inherited: int) -> set[str]:
+    return {key_node.value for key_node, _ in node.value[:inherited] if isinstance(key_node, yaml.ScalarNode)}
 
 
 def load_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> SourceDocument:

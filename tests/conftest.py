@@ -1,0 +1,59 @@
+"""Shared fixtures: the project's scenarios and a way to write throwaway ones."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+DEFAULT_SCENARIO = SCENARIOS / "iran_talks.yaml"
+
+
+@pytest.fixture
+def write_scenario(tmp_path: Path) -> Callable[[str, str], Path]:
+    """Write YAML (dedented) to tmp_path/name and return its path."""
+
+    def write(text: str, name: str = "scenario.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+        return path
+
+    return write
+
+
+MINIMAL = """
+name: minimal
+issues:
+  cap:
+    label: Cap
+    unit: "%"
+    bounds: [0, 100]
+    status_quo: 100
+actors:
+  A:
+    name: Alpha
+    role: principal
+    capability: 1.0
+    stances:
+      cap: {position: 0, salience: 1.0}
+  B:
+    name: Beta
+    role: principal
+    capability: 0.5
+    stances:
+      cap: {position: 100, salience: 1.0}
+  M:
+    name: Mediator
+    role: mediator
+    capability: 0.1
+rounds:
+  only:
+    venue: Somewhere
+    mediator: M
+    agenda: [cap]
+    exchanges: 3
+"""
