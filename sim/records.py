@@ -77,11 +77,7 @@ class Recorder:
             return
         n, actors = aspiration.shape
         rows = self._rounds
-        rows["replicate"].append(np.repeat(replicates, actors))
-        rows["step"].append(np.full(n * actors, slot.step))
-        rows["round"].append(np.full(n * actors, slot.round_number))
-        rows["round_id"].append(np.full(n * actors, slot.round_number - 1))
-        rows["exchange"].append(np.full(n * actors, slot.exchange))
+        _append_slot(rows, slot, np.repeat(replicates, actors))
         rows["actor"].append(np.tile(np.arange(actors), n))
         in_units = self.layout.to_units(positions)
         for i, issue_id in enumerate(self.layout.issue_ids):
@@ -91,11 +87,7 @@ class Recorder:
         rows["perceived"].append(perceived.reshape(-1))
         rows["response"].append(response.reshape(-1))
         texts = self._texts
-        texts["replicate"].append(replicates)
-        texts["step"].append(np.full(n, slot.step))
-        texts["round"].append(np.full(n, slot.round_number))
-        texts["round_id"].append(np.full(n, slot.round_number - 1))
-        texts["exchange"].append(np.full(n, slot.exchange))
+        _append_slot(texts, slot, replicates)
         texts["proposer"].append(np.full(n, proposer))
         text_units = self.layout.to_units(text)
         for i, issue_id in enumerate(self.layout.issue_ids):
@@ -108,11 +100,7 @@ class Recorder:
             return
         n = len(replicates)
         rows = self._events
-        rows["replicate"].append(replicates)
-        rows["step"].append(np.full(n, slot.step))
-        rows["round"].append(np.full(n, slot.round_number))
-        rows["round_id"].append(np.full(n, slot.round_number - 1))
-        rows["exchange"].append(np.full(n, slot.exchange))
+        _append_slot(rows, slot, replicates)
         rows["event"].append(np.full(n, self._intern(self._event_names, name)))
         rows["kind"].append(np.full(n, EVENT_KINDS.index(kind)))
         rows["actor"].append(np.full(n, actor))
@@ -132,11 +120,7 @@ class Recorder:
         roles = np.array([("principal", "influencer", "mediator").index(r) for r in self.roles])
         actor_codes = _concat(rows["actor"], np.int32)
         columns: dict[str, pa.Array] = {
-            "replicate": pa.array(_concat(rows["replicate"], np.int32)),
-            "step": pa.array(_concat(rows["step"], np.int16)),
-            "round": pa.array(_concat(rows["round"], np.int16)),
-            "round_id": _categorical(rows["round_id"], round_ids),
-            "exchange": pa.array(_concat(rows["exchange"], np.int16)),
+            **_slot_columns(rows, round_ids),
             "actor": _categorical(rows["actor"], actor_ids),
             "role": _categorical([roles[actor_codes]], ("principal", "influencer", "mediator")),
         }
@@ -151,11 +135,7 @@ class Recorder:
     def texts_table(self, round_ids: tuple[str, ...]) -> pa.Table:
         rows = self._texts
         columns: dict[str, pa.Array] = {
-            "replicate": pa.array(_concat(rows["replicate"], np.int32)),
-            "step": pa.array(_concat(rows["step"], np.int16)),
-            "round": pa.array(_concat(rows["round"], np.int16)),
-            "round_id": _categorical(rows["round_id"], round_ids),
-            "exchange": pa.array(_concat(rows["exchange"], np.int16)),
+            **_slot_columns(rows, round_ids),
             "proposer": _categorical(rows["proposer"], self.layout.actor_ids),
         }
         for issue_id in self.layout.issue_ids:
@@ -166,17 +146,33 @@ class Recorder:
         rows = self._events
         return pa.table(
             {
-                "replicate": pa.array(_concat(rows["replicate"], np.int32)),
-                "step": pa.array(_concat(rows["step"], np.int16)),
-                "round": pa.array(_concat(rows["round"], np.int16)),
-                "round_id": _categorical(rows["round_id"], round_ids),
-                "exchange": pa.array(_concat(rows["exchange"], np.int16)),
+                **_slot_columns(rows, round_ids),
                 "event": _categorical(rows["event"], tuple(self._event_names)),
                 "kind": _categorical(rows["kind"], EVENT_KINDS),
                 "actor": _actor_or_blank(rows["actor"], self.layout.actor_ids),
                 "detail": _categorical(rows["detail"], tuple(self._event_details)),
             }
         )
+
+
+def _append_slot(rows: dict[str, list[np.ndarray]], slot: Slot, replicates: np.ndarray) -> None:
+    """Where and when, for every row logged at this slot: the leading columns of each table."""
+    n = len(replicates)
+    rows["replicate"].append(replicates)
+    rows["step"].append(np.full(n, slot.step))
+    rows["round"].append(np.full(n, slot.round_number))
+    rows["round_id"].append(np.full(n, slot.round_number - 1))
+    rows["exchange"].append(np.full(n, slot.exchange))
+
+
+def _slot_columns(rows: dict[str, list[np.ndarray]], round_ids: tuple[str, ...]) -> dict[str, pa.Array]:
+    return {
+        "replicate": pa.array(_concat(rows["replicate"], np.int32)),
+        "step": pa.array(_concat(rows["step"], np.int16)),
+        "round": pa.array(_concat(rows["round"], np.int16)),
+        "round_id": _categorical(rows["round_id"], round_ids),
+        "exchange": pa.array(_concat(rows["exchange"], np.int16)),
+    }
 
 
 def _actor_or_blank(codes: list[np.ndarray], actor_ids: tuple[str, ...]) -> pa.DictionaryArray:

@@ -74,11 +74,12 @@ def _exchange_lines(
     actors: dict[str, Any],
 ) -> list[str]:
     lines = []
-    before = events[(events.exchange == exchange) & (events.kind == "event")]
-    for _, event in before.iterrows():
-        who = f" ({event.actor})" if event.actor else ""
-        lines.append(f"  ! {event.detail or event.event}{who}")
     text = texts[texts.exchange == exchange]
+    before = events[(events.exchange == exchange) & (events.kind == "event")]
+    for n, (_, event) in enumerate(before.iterrows()):
+        who = f" ({event.actor})" if event.actor else ""
+        marker = f"{exchange}." if text.empty and n == 0 else "  "
+        lines.append(f"  {marker} ! {event.detail or event.event}{who}")
     if not text.empty:
         row = text.iloc[0]
         verb = "drafts" if actors[row.proposer]["role"] == "mediator" else "proposes"

@@ -103,18 +103,23 @@ class Stance(Frozen):
     salience: UnitInterval
 
 
-class Threshold(Frozen):
-    """A one-sided limit on an issue, in the issue's unit: exactly one of above/below."""
+class OneSided(Frozen):
+    """A one-sided limit: exactly one of above/below."""
 
-    issue: str
     above: float | None = None
     below: float | None = None
 
     @model_validator(mode="after")
-    def _one_side(self) -> Threshold:
+    def _one_side(self) -> OneSided:
         if (self.above is None) == (self.below is None):
             raise ValueError("give exactly one of 'above' or 'below'")
         return self
+
+
+class Threshold(OneSided):
+    """A limit on an issue, in the issue's unit."""
+
+    issue: str
 
 
 class RedLine(Threshold):
@@ -184,16 +189,12 @@ class PositionCondition(Threshold):
     actor: str
 
 
-class UtilityCondition(Frozen):
+class UtilityCondition(OneSided):
+    """An actor's utility of the text on the table, on the 0-1 utility scale."""
+
     actor: str
     above: float | None = Field(default=None, ge=0, le=1)
     below: float | None = Field(default=None, ge=0, le=1)
-
-    @model_validator(mode="after")
-    def _one_side(self) -> UtilityCondition:
-        if (self.above is None) == (self.below is None):
-            raise ValueError("give exactly one of 'above' or 'below'")
-        return self
 
 
 class Condition(Frozen):
