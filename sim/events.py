@@ -65,7 +65,7 @@ def condition_holds(condition: Condition, model: NegotiationModel, slot: Slot) -
             return value > condition.utility.above
         return value < condition.utility.below
     if condition.from_round is not None:
-        order = list(model.scenario.rounds)  # file order: a round after the deadline never starts
+        order = list(model.spec.rounds)  # file order: a round after the deadline never starts
         started = slot.round_number >= order.index(condition.from_round) + 1
         return np.full(replicates, started)
     parts = condition.all_of or condition.any_of or condition.none_of or ()

@@ -26,7 +26,8 @@ class NegotiationModel(mesa.Model):
     ``seed`` (an int or a ``numpy.random.SeedSequence``) is the only source of
     randomness: it feeds ``Model(rng=...)``, and agents draw from ``model.rng``.
     ``unit_points`` ([R, K] in [0, 1)) samples the K uncertain parameters; without
-    it every replicate uses the central values.
+    it every replicate uses the central values. The scenario is kept as ``spec``:
+    Mesa 3.5 reserves ``Model.scenario`` for its own use.
     """
 
     def __init__(
@@ -42,7 +43,7 @@ class NegotiationModel(mesa.Model):
         super().__init__(rng=np.random.default_rng(sequence))
         if replicates < 1:
             raise ValueError(f"replicates must be at least 1, got {replicates}")
-        self.scenario = scenario
+        self.spec = scenario
         self.replicates = replicates
         self.layout = Layout.of(scenario)
         self.draw = draw_parameters(scenario, replicates, unit_points)
@@ -188,7 +189,7 @@ class NegotiationModel(mesa.Model):
         for principal in self.principals:
             if principal.spec.deadline is None or slot.step != principal.deadline_step:
                 continue
-            if principal.spec.deadline not in self.scenario.round_ids:  # after the talks' own deadline
+            if principal.spec.deadline not in self.spec.round_ids:  # after the talks' own deadline
                 continue
             leaving = self.active()
             ended = self.end_talks(leaving, Status.BREAKDOWN, principal.actor_id)
@@ -211,7 +212,7 @@ class NegotiationModel(mesa.Model):
     # --- results -------------------------------------------------------------------
 
     def tables(self) -> RunTables:
-        round_ids = self.scenario.round_ids
+        round_ids = self.spec.round_ids
         samples = None
         if self.draw.sampled:
             samples = pa.table(
@@ -240,7 +241,7 @@ class NegotiationModel(mesa.Model):
             "round": pa.array(round_number[ended]),
             "round_id": pa.DictionaryArray.from_arrays(
                 pa.array(np.maximum(round_number[ended] - 1, 0).astype(np.int32)),
-                pa.array(list(self.scenario.round_ids)),
+                pa.array(list(self.spec.round_ids)),
             ),
             "exchanges": pa.array(self.ended_step),
             "by": pa.DictionaryArray.from_arrays(

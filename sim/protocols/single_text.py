@@ -42,7 +42,7 @@ class SingleTextProtocol(Protocol):
         principals = model.principals
         for principal in principals:
             principal.update_aspiration(slot.step)
-        round_spec = model.scenario.rounds[slot.round_id]
+        round_spec = model.spec.rounds[slot.round_id]
         agenda = model.layout.agendas[slot.round_id]
         target = self._nash_package(model, agenda)
         if round_spec.format == "indirect":
@@ -57,7 +57,7 @@ class SingleTextProtocol(Protocol):
                 proposer.weights,
                 proposer.gamma,
                 proposer.aspiration,
-                model.scenario.protocol.grid,
+                model.spec.protocol.grid,
             )
         model.text[active] = proposal[active]
 
@@ -85,7 +85,7 @@ class SingleTextProtocol(Protocol):
             gamma=np.stack([p.gamma for p in principals], axis=1),
             disagreement=np.stack([p.reservation for p in principals], axis=1),
             power=np.stack([p.capability for p in principals], axis=1),
-            grid=model.scenario.protocol.grid,
+            grid=model.spec.protocol.grid,
             lower=model.signable_range[0],
             upper=model.signable_range[1],
         )
