@@ -16,19 +16,19 @@ import numpy as np
 
 from sim.model import NegotiationModel
 from sim.parameters import monte_carlo_points
-from sim.scenario import load_scenario
+from sim.scenario import Scenario, load_scenario
 
 DEFAULT = Path(__file__).resolve().parent.parent / "scenarios" / "iran_talks.yaml"
 
 
-def vectorized(scenario, replicates: int, record: bool) -> float:  # noqa: ANN001
+def vectorized(scenario: Scenario, replicates: int, record: bool) -> float:
     points = monte_carlo_points(scenario, replicates, np.random.default_rng(1))
     start = time.perf_counter()
     NegotiationModel(scenario, replicates=replicates, seed=1, unit_points=points, record=record).run()
     return replicates / (time.perf_counter() - start)
 
 
-def one_model_per_replicate(scenario, replicates: int, record: bool) -> float:  # noqa: ANN001
+def one_model_per_replicate(scenario: Scenario, replicates: int, record: bool) -> float:
     points = monte_carlo_points(scenario, replicates, np.random.default_rng(1))
     start = time.perf_counter()
     for r in range(replicates):

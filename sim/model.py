@@ -10,7 +10,7 @@ import mesa
 import numpy as np
 import pyarrow as pa
 
-from sim.agents import ActorAgent
+from sim.agents import ActorAgent, RedLineState
 from sim.events import ScheduledEvent, apply_effect
 from sim.layout import Layout, Slot
 from sim.outcomes import OUTCOME_LABELS, Status
@@ -170,7 +170,9 @@ class NegotiationModel(mesa.Model):
                 if line.spec.trigger == "text" and line.spec.action != "reject":
                     self._fire_red_line(agent, line, self.active(), slot)
 
-    def _fire_red_line(self, agent: ActorAgent, line, candidates: np.ndarray, slot: Slot) -> np.ndarray:
+    def _fire_red_line(
+        self, agent: ActorAgent, line: RedLineState, candidates: np.ndarray, slot: Slot
+    ) -> np.ndarray:
         crossed = candidates & line.crossed_by(self.text)
         if not crossed.any():
             return crossed

@@ -72,7 +72,7 @@ class TruncNormal(_Dist):
             raise ValueError(f"truncnormal needs low < high, got low={self.low}, high={self.high}")
         return self
 
-    def _frozen(self):
+    def _frozen(self) -> stats.distributions.rv_frozen:
         a = (self.low - self.mean) / self.sd
         b = (self.high - self.mean) / self.sd
         return stats.truncnorm(a, b, loc=self.mean, scale=self.sd)

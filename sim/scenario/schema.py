@@ -9,6 +9,7 @@ document so that they can be reported together with these structural errors.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -55,7 +56,7 @@ def _number_or_distribution(value: object) -> object:
     raise ValueError(f"expected a number or a distribution, got {type(value).__name__}")
 
 
-def _within(low: float, high: float):
+def _within(low: float, high: float) -> Callable[[float | _Dist], float | _Dist]:
     def check(value: float | _Dist) -> float | _Dist:
         lo, hi = support_of(value)
         if lo < low or hi > high:

@@ -40,7 +40,7 @@ class Problem:
 class ScenarioError(Exception):
     """Raised with every problem found, so the analyst fixes them in one pass."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem]) -> None:
         self.problems = sorted(problems, key=lambda p: (p.location.file, p.location.line))
         super().__init__("\n".join(str(p) for p in self.problems))
 
