@@ -29,7 +29,7 @@ class RedLineState:
 
     spec: RedLine
     issue_index: int
-    threshold: float  # normalised
+    threshold: np.ndarray  # [R], normalised
     probability: np.ndarray  # [R]
 
     def crossed_by(self, text: np.ndarray) -> np.ndarray:
@@ -79,11 +79,8 @@ class ActorAgent(mesa.Agent):
             RedLineState(
                 spec=line,
                 issue_index=layout.issue_ids.index(line.issue),
-                threshold=float(
-                    layout.normalise(
-                        np.array([line.above if line.above is not None else line.below]),
-                        layout.issue_ids.index(line.issue),
-                    )[0]
+                threshold=layout.normalise(
+                    draw[f"{prefix}.red_lines.{n}.threshold"], layout.issue_ids.index(line.issue)
                 ),
                 probability=draw[f"{prefix}.red_lines.{n}.probability"].copy(),
             )

@@ -13,7 +13,7 @@ import pyarrow as pa
 from sim.agents import ActorAgent, RedLineState
 from sim.events import ScheduledEvent, apply_effect
 from sim.layout import Layout, Slot
-from sim.outcomes import OUTCOME_LABELS, Status
+from sim.outcomes import STATUS_LABELS, Status
 from sim.parameters import draw_parameters
 from sim.protocols import protocol_named
 from sim.records import Recorder, RunTables
@@ -77,22 +77,22 @@ class NegotiationModel(mesa.Model):
         self._slot: Slot | None = None
 
     def _signable_range(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per issue, the normalised interval no principal's 'reject' red line rules out.
+        """Per replicate and issue ([R, I]), the normalised interval no principal's 'reject' line rules out.
 
         Red lines are public commitments, so a mediator drafts inside them. Where
         they contradict each other the interval would be empty; the mediator then
         ignores them on that issue and the texts will be refused.
         """
-        lower = np.zeros(len(self.layout.issue_ids))
-        upper = np.ones(len(self.layout.issue_ids))
+        lower = np.zeros((self.replicates, len(self.layout.issue_ids)))
+        upper = np.ones((self.replicates, len(self.layout.issue_ids)))
         for principal in self.principals:
             for line in principal.red_lines:
                 if line.spec.action != "reject":
                     continue
                 if line.spec.above is not None:
-                    upper[line.issue_index] = min(upper[line.issue_index], line.threshold)
+                    upper[:, line.issue_index] = np.minimum(upper[:, line.issue_index], line.threshold)
                 else:
-                    lower[line.issue_index] = max(lower[line.issue_index], line.threshold)
+                    lower[:, line.issue_index] = np.maximum(lower[:, line.issue_index], line.threshold)
         conflicting = lower > upper
         lower[conflicting], upper[conflicting] = 0.0, 1.0
         return lower, upper
@@ -179,8 +179,7 @@ class NegotiationModel(mesa.Model):
         fires = crossed & (self.rng.random(self.replicates) < line.probability)
         status = Status.ESCALATION if line.spec.action == "escalate" else Status.BREAKDOWN
         ended = self.end_talks(fires, status, agent.actor_id)
-        side = f"above {line.spec.above:g}" if line.spec.above is not None else f"below {line.spec.below:g}"
-        detail = f"{line.spec.issue} {side}: {line.spec.action}"
+        detail = f"{line.spec.describe}: {line.spec.action}"
         self.recorder.event(
             slot, np.flatnonzero(ended), f"red_line:{agent.actor_id}", "red_line", agent.index, detail
         )
@@ -238,7 +237,7 @@ class NegotiationModel(mesa.Model):
         columns: dict[str, pa.Array] = {
             "replicate": pa.array(np.arange(self.replicates, dtype=np.int32)),
             "outcome": pa.DictionaryArray.from_arrays(
-                pa.array((self.status - 1).astype(np.int32)), pa.array(list(OUTCOME_LABELS))
+                pa.array(self.status.astype(np.int32)), pa.array(list(STATUS_LABELS))
             ),
             "round": pa.array(round_number[ended]),
             "round_id": pa.DictionaryArray.from_arrays(

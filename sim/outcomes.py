@@ -26,4 +26,6 @@ class Status(IntEnum):
         return self.name.lower()
 
 
-OUTCOME_LABELS = tuple(status.label for status in Status if status is not Status.ACTIVE)
+# Codes index this tuple directly; "active" appears only in tables read before a run ends.
+STATUS_LABELS = tuple(status.label for status in Status)
+OUTCOME_LABELS = STATUS_LABELS[1:]

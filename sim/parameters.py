@@ -33,6 +33,7 @@ def parameter_specs(scenario: Scenario) -> dict[str, Uncertain]:
             specs[f"{prefix}.stances.{issue_id}.position"] = stance.position
             specs[f"{prefix}.stances.{issue_id}.salience"] = stance.salience
         for index, line in enumerate(actor.red_lines):
+            specs[f"{prefix}.red_lines.{index}.threshold"] = line.threshold
             specs[f"{prefix}.red_lines.{index}.probability"] = line.probability
     for event_id, event in scenario.events.items():
         specs[f"events.{event_id}.probability"] = event.probability

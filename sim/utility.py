@@ -85,12 +85,11 @@ def nash_text(
     then a fine grid one coarse step either side of the best point. Resolution
     is 2 / (grid - 1) ** 2 of that interval. Utility is additive over issues,
     so moving one issue only re-evaluates that issue's term. ``lower`` and
-    ``upper`` ([I], normalised) confine each issue, e.g. to the principals'
-    declared red lines.
+    ``upper`` ([I] or [R, I], normalised) confine each issue, e.g. to the
+    principals' declared red lines.
     """
-    issues = start.shape[1]
-    lower = np.zeros(issues) if lower is None else lower
-    upper = np.ones(issues) if upper is None else upper
+    lower = np.broadcast_to(0.0 if lower is None else lower, start.shape)
+    upper = np.broadcast_to(1.0 if upper is None else upper, start.shape)
     text = start.copy()
     rows = np.arange(len(text))
     fraction = np.linspace(0.0, 1.0, grid)
@@ -98,9 +97,9 @@ def nash_text(
     terms = issue_utilities(text, ideal, weights, gamma)
     for _ in range(sweeps):
         for issue in np.flatnonzero(movable):
-            low, high = lower[issue], upper[issue]
+            low, high = lower[:, issue, None], upper[:, issue, None]  # [R, 1]
             step = (high - low) / (grid - 1)
-            coarse = np.broadcast_to(low + (high - low) * fraction, (len(text), grid))
+            coarse = low + (high - low) * fraction[None, :]
             for values in (coarse, None):
                 if values is None:
                     values = np.clip(text[:, issue, None] + step * fine_fraction[None, :], low, high)

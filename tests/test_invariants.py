@@ -62,9 +62,11 @@ def scenarios(draw: st.DrawFn) -> Scenario:
                 if action != "reject"
                 else {}
             )
-            red_lines.append(
-                {"issue": issue_id, side: low + (high - low) * draw(unit), "action": action} | conditional
+            at = low + (high - low) * draw(unit)
+            threshold = (
+                at if draw(st.booleans()) else {"dist": "uniform", "low": low, "high": max(at, low + 1e-6)}
             )
+            red_lines.append({"issue": issue_id, side: threshold, "action": action} | conditional)
         actors[f"P{n}"] = {
             "name": f"Principal {n}",
             "role": "principal",

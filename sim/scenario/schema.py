@@ -126,16 +126,32 @@ class Threshold(OneSided):
 class RedLine(Threshold):
     """A limit an actor will not see crossed, and what it does when it is.
 
+    The threshold itself (``above`` or ``below``, in the issue's unit) may be
+    uncertain: where exactly an actor draws its line is often the least
+    certain thing a source says about it.
+
     ``reject`` means a principal never signs such a text. ``walk_out`` and
     ``escalate`` are outside options that end the talks, with the given
     probability, when the red line is crossed by an agreed deal (``trigger:
     deal``) or by the text on the table (``trigger: text``).
     """
 
+    above: Uncertain | None = None
+    below: Uncertain | None = None
     action: Literal["reject", "walk_out", "escalate"]
     probability: UnitInterval = 1.0
     trigger: Literal["deal", "text"] = "deal"
     note: str = ""
+
+    @property
+    def threshold(self) -> float | _Dist:
+        return self.above if self.above is not None else self.below
+
+    @property
+    def describe(self) -> str:
+        side, value = ("above", self.above) if self.above is not None else ("below", self.below)
+        shown = f"{value:g}" if isinstance(value, float) else f"~{value.central:.3g}"
+        return f"{self.issue} {side} {shown}"
 
     @model_validator(mode="after")
     def _reject_is_unconditional(self) -> RedLine:
