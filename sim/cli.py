@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sim import __version__
-from sim.results import RunFolder, write_run
+from sim.results import RunFolder, check_output_folder, write_run
 from sim.runner import RunSettings, run_scenario
 from sim.scenario import ScenarioError, load_scenario, resolved
 from sim.story import distribution_lines, outcome_lines, replicate_story, summary
@@ -70,6 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and closed: not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's flush at exit
         return 0
+    except FileExistsError as error:
+        print(f"dipsim: {error}", file=sys.stderr)
+        return 2
     except ScenarioError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
@@ -97,7 +100,12 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _default_folder(name: str, settings: RunSettings) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    return DEFAULT_RESULTS / "runs" / f"{name}-s{settings.seed}-r{settings.replicates}-{stamp}"
+    base = DEFAULT_RESULTS / "runs" / f"{name}-s{settings.seed}-r{settings.replicates}-{stamp}"
+    folder, count = base, 1
+    while folder.exists():  # two runs in the same second keep both
+        count += 1
+        folder = base.with_name(f"{base.name}-{count}")
+    return folder
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -106,8 +114,9 @@ def _run(args: argparse.Namespace) -> int:
     if not 0 <= args.replicate < settings.replicates:
         print(f"--replicate must be between 0 and {settings.replicates - 1}", file=sys.stderr)
         return 2
-    tables, manifest = run_scenario(loaded, settings)
     folder = args.out or _default_folder(loaded.scenario.name, settings)
+    check_output_folder(folder)  # before computing, so a bad --out wastes nothing
+    tables, manifest = run_scenario(loaded, settings)
     clock = time.perf_counter()
     write_run(tables, folder, manifest)
     run = RunFolder.open(folder)

@@ -47,6 +47,7 @@ def write_table(table: pa.Table, path: Path) -> None:
 def write_run(tables: RunTables, folder: Path, manifest: dict[str, Any]) -> Path:
     """Write every table and the manifest into ``folder``, all or nothing."""
     folder = Path(folder)
+    check_output_folder(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = folder.with_name(f".{folder.name}.partial")
     if staging.exists():
@@ -64,6 +65,21 @@ def write_run(tables: RunTables, folder: Path, manifest: dict[str, Any]) -> Path
         shutil.rmtree(folder)
     os.replace(staging, folder)
     return folder
+
+
+def check_output_folder(folder: Path) -> None:
+    """Refuse a destination that a run would clobber; call it before computing, too.
+
+    Only an earlier run (it has a manifest) or an empty folder may be replaced.
+    """
+    if not folder.exists():
+        return
+    if folder.is_dir() and ((folder / "manifest.json").exists() or not any(folder.iterdir())):
+        return
+    raise FileExistsError(
+        f"{folder} exists and is not a dipsim run folder (no manifest.json); "
+        "choose another --out so nothing in it is overwritten"
+    )
 
 
 @dataclass(frozen=True)

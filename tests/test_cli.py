@@ -117,3 +117,24 @@ def test_console_script_and_module_agree():
 def test_bad_arguments_exit_2(tmp_path):
     assert dipsim("run", str(DEFAULT_SCENARIO), "--replicates", "0").returncode == 2
     assert dipsim("run", str(tmp_path / "missing.yaml")).returncode == 2
+
+
+def test_run_never_overwrites_a_folder_that_is_not_a_run(tmp_path):
+    precious = tmp_path / "notes"
+    precious.mkdir()
+    (precious / "draft.txt").write_text("keep me")
+    result = dipsim("run", str(DEFAULT_SCENARIO), "--out", str(precious))
+    assert result.returncode == 2
+    assert "is not a dipsim run folder" in result.stderr
+    assert (precious / "draft.txt").read_text() == "keep me"
+    # an earlier run folder, by contrast, is replaced
+    run = tmp_path / "run"
+    assert dipsim("run", str(DEFAULT_SCENARIO), "--out", str(run)).returncode == 0
+    assert dipsim("run", str(DEFAULT_SCENARIO), "--seed", "5", "--out", str(run)).returncode == 0
+    assert '"seed": 5' in (run / "manifest.json").read_text()
+
+
+def test_two_quick_default_runs_keep_both(tmp_path):
+    for _ in range(2):
+        assert dipsim("run", str(DEFAULT_SCENARIO), cwd=tmp_path).returncode == 0
+    assert len(list((tmp_path / "results" / "runs").iterdir())) == 2

@@ -9,9 +9,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sim.scenario.distributions import _Dist
 from sim.scenario.references import check_references
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import _DISTRIBUTION, Scenario
 from sim.scenario.yaml_source import (
     Problem,
     ScenarioError,
@@ -68,14 +67,7 @@ def _problem_from(error: Any, document: SourceDocument) -> Problem:
         message = message[len("Value error, ") :]
     elif error["type"] == "missing":
         message = "required field is missing"
-    data_path = _existing_prefix(path, document)
-    return Problem(document.locate(path), data_path, message)
-
-
-def _existing_prefix(path: tuple[Any, ...], document: SourceDocument) -> tuple[Any, ...]:
-    """Drop pydantic's internal union tags from the path, but keep missing leaf keys."""
-    cleaned = [p for p in path if p not in ("float", "function-after[check(), union[float,")]
-    return tuple(p for p in cleaned if not (isinstance(p, str) and "[" in p))
+    return Problem(document.locate(path), path, message)
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
@@ -94,21 +86,14 @@ def resolved(scenario: Scenario) -> dict[str, Any]:
 
 
 def _centralise(value: Any) -> Any:
-    if isinstance(value, _Dist):
-        return value.central
+    """Walk dumped data; a dumped distribution is a mapping with a 'dist' key."""
     if isinstance(value, dict):
         if "dist" in value:
-            return _DIST_CENTRAL(value)
+            return _DISTRIBUTION.validate_python(value).central
         return {k: _centralise(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_centralise(v) for v in value]
     return value
-
-
-def _DIST_CENTRAL(raw: dict[str, Any]) -> float:  # noqa: N802 - reads as a constant lookup
-    from sim.scenario.schema import _DISTRIBUTION
-
-    return _DISTRIBUTION.validate_python(raw).central
 
 
 __all__ = ["LoadedScenario", "ScenarioError", "load_scenario", "resolved"]
