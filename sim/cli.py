@@ -16,12 +16,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sim import __version__
+from sim.calibration.report import calibration_json, calibration_lines
+from sim.calibration.suggest import suggest, suggestion_lines
 from sim.results import RunFolder, check_output_folder, write_run
 from sim.runner import RunSettings, run_scenario
-from sim.scenario import ScenarioError, load_scenario, resolved
+from sim.scenario import LoadedScenario, ScenarioError, load_scenario, resolved
 from sim.story import distribution_lines, outcome_lines, replicate_story, summary
 
 DEFAULT_RESULTS = Path("results")
+DEFAULT_SCENARIO = Path("scenarios/iran_talks.yaml")
 
 
 def _positive(text: str) -> int:
@@ -59,6 +62,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print the resolved scenario (extends applied, central values)"
     )
     validate.set_defaults(handler=_validate)
+
+    calibrate = commands.add_parser(
+        "calibrate", help="show each actor parameter with its value or range and the quotes behind it"
+    )
+    calibrate.add_argument("scenario", type=Path, nargs="?", default=DEFAULT_SCENARIO)
+    calibrate.add_argument("--explain", metavar="ACTOR", help="only this actor (id or name)")
+    calibrate.add_argument("--json", action="store_true", help="the same content, machine-readable")
+    calibrate.add_argument(
+        "--suggest",
+        metavar="ARTICLE",
+        type=Path,
+        help="list the passages of a new article that bear on each actor, issue and parameter",
+    )
+    calibrate.set_defaults(handler=_calibrate)
     return parser
 
 
@@ -95,6 +112,51 @@ def _validate(args: argparse.Namespace) -> int:
         }
         listed = ", ".join(f"{n} {noun}{'' if n == 1 else 's'}" for noun, n in counts.items())
         print(f"{args.scenario}: OK - {listed}")
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    loaded = load_scenario(args.scenario)
+    scenario = loaded.scenario
+    if args.suggest is not None:
+        return _suggest(args, loaded)
+    actors = list(scenario.actors)
+    if args.explain:
+        wanted = args.explain.casefold()
+        actors = [a for a in actors if wanted in (a.casefold(), scenario.actors[a].name.casefold())]
+        if not actors:
+            known = ", ".join(scenario.actors)
+            print(f"dipsim: no actor {args.explain!r} in {scenario.name} (known: {known})", file=sys.stderr)
+            return 2
+    if args.json:
+        print(json.dumps(calibration_json(loaded, actors), indent=2))
+        return 0
+    evidence = loaded.evidence
+    source = f"evidence: {evidence.display}" if evidence else "no evidence file"
+    print(f"Calibration of {scenario.name} ({source})")
+    for line in calibration_lines(loaded, actors):
+        print(line)
+    return 0
+
+
+def _suggest(args: argparse.Namespace, loaded: LoadedScenario) -> int:
+    if loaded.evidence is None:
+        print(f"dipsim: {args.scenario} names no evidence file, so there is no lexicon", file=sys.stderr)
+        return 2
+    try:
+        text = args.suggest.read_text(encoding="utf-8")
+    except OSError as error:
+        print(f"dipsim: cannot read {args.suggest}: {error.strerror}", file=sys.stderr)
+        return 2
+    passages = suggest(text, loaded.evidence.evidence)
+    if args.json:
+        print(
+            json.dumps({"article": str(args.suggest), "passages": [p.as_json() for p in passages]}, indent=2)
+        )
+        return 0
+    print(f"{args.suggest}: {len(passages)} passages bear on the actors of {loaded.scenario.name}")
+    for line in suggestion_lines(passages, loaded.scenario.actor_ids):
+        print(line)
     return 0
 
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from sim.scenario.calibration import apply_calibration
+from sim.scenario.evidence import LoadedEvidence
 from sim.scenario.references import check_references
 from sim.scenario.schema import _DISTRIBUTION, Scenario
 from sim.scenario.yaml_source import (
+    Location,
+    PathKey,
     Problem,
     ScenarioError,
     SourceDocument,
@@ -25,7 +30,12 @@ class LoadedScenario:
 
     scenario: Scenario
     path: str
-    files: dict[str, str]  # every file read (the variant and its bases), name -> text
+    files: dict[str, str]  # every file read (the variant, its bases, the evidence), name -> text
+    evidence: LoadedEvidence | None = None  # the calibration the base scenario names, if any
+    sources: dict[PathKey, Location] = field(default_factory=dict)  # where each value was written
+
+    def source_of(self, path: PathKey) -> Location | None:
+        return self.sources.get(tuple(path))
 
     @property
     def sha256(self) -> str:
@@ -40,14 +50,17 @@ class LoadedScenario:
 
 def load_scenario(path: str | Path) -> LoadedScenario:
     """Load, merge, validate; raise :class:`ScenarioError` listing every problem."""
-    document = load_with_extends(Path(path))
+    evidence: list[LoadedEvidence] = []
+    document = load_with_extends(Path(path), partial(apply_calibration, used=evidence))
     problems = _schema_problems(document) + [
         Problem(document.locate(where), where, message) for where, message in check_references(document.data)
     ]
     if problems:
         raise ScenarioError(_unique(problems))
     scenario = Scenario.model_validate(document.data)
-    return LoadedScenario(scenario, str(path), document.files)
+    return LoadedScenario(
+        scenario, str(path), document.files, evidence[0] if evidence else None, dict(document.locations)
+    )
 
 
 def _schema_problems(document: SourceDocument) -> list[Problem]:

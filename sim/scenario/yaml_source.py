@@ -9,6 +9,7 @@ Nothing here constructs arbitrary Python objects: scalars go through
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -148,18 +149,25 @@ def inherited_keys(node: yaml.MappingNode, inherited: int) -> set[str]:
     return {key_node.value for key_node, _ in node.value[:inherited] if isinstance(key_node, yaml.ScalarNode)}
 
 
-def load_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> SourceDocument:
+Prepare = Callable[[SourceDocument, Path], SourceDocument]
+
+
+def load_with_extends(
+    path: Path, prepare: Prepare | None = None, _chain: tuple[Path, ...] = ()
+) -> SourceDocument:
     """Load a scenario file, applying ``extends: base.yaml`` recursively.
 
     The override is deep-merged onto its base: mappings merge key by key, while
     lists, scalars and distributions (mappings with a ``dist`` key) replace the
     base value whole, and ``null`` deletes a key. Locations follow the file
     that supplied each value, so errors point into the variant or the base.
+    ``prepare`` transforms each file's document before it is merged (the
+    loader uses it to inject calibrated values into the file that asks for them).
     """
     path = path.resolve()
-    display = _display_name(path)
+    display = display_name(path)
     if path in _chain:
-        cycle = " -> ".join(_display_name(p) for p in (*_chain, path))
+        cycle = " -> ".join(display_name(p) for p in (*_chain, path))
         raise ScenarioError([Problem(Location(display, 1), ("extends",), f"extends cycle: {cycle}")])
     try:
         text = path.read_text(encoding="utf-8")
@@ -171,6 +179,8 @@ def load_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> SourceDocume
     if not isinstance(document.data, dict):
         raise ScenarioError([Problem(Location(display, 1), (), "a scenario must be a mapping of keys")])
     base_name = document.data.pop("extends", None)
+    if prepare is not None:
+        document = prepare(document, path)
     if base_name is None:
         return document
     if not isinstance(base_name, str):
@@ -180,7 +190,7 @@ def load_with_extends(path: Path, _chain: tuple[Path, ...] = ()) -> SourceDocume
     if not base_path.exists():
         where = document.locations[("extends",)]
         raise ScenarioError([Problem(where, ("extends",), f"base scenario not found: {base_name}")])
-    base = load_with_extends(base_path, (*_chain, path))
+    base = load_with_extends(base_path, prepare, (*_chain, path))
     merged_locations = dict(base.locations)
     merged = _merge(base.data, document.data, (), merged_locations, document.locations)
     return SourceDocument(merged, merged_locations, {**base.files, **document.files})
@@ -231,7 +241,7 @@ def _drop_locations(path: PathKey, locations: dict[PathKey, Location]) -> None:
         del locations[key]
 
 
-def _display_name(path: Path) -> str:
+def display_name(path: Path) -> str:
     """Paths relative to the working directory read better in error messages."""
     try:
         return str(path.relative_to(Path.cwd()))

@@ -1,0 +1,158 @@
+"""What each actor parameter is, and why: the content of ``dipsim calibrate``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sim.scenario import LoadedScenario
+from sim.scenario.distributions import _Dist, central_value, support_of
+from sim.scenario.evidence import Entry, parameter_kind, scenario_path
+from sim.scenario.schema import Actor, Scenario
+
+
+def required_keys(actor: Actor, scenario: Scenario) -> list[str]:
+    """The evidence keys an actor's role actually uses in the engine."""
+    if actor.role == "mediator":
+        return ["capability"]
+    keys = ["capability", "risk", "reservation"]
+    if actor.role == "principal":
+        keys.insert(1, "patience")
+    for issue_id in scenario.issues:
+        if issue_id in actor.stances:
+            keys += [f"stances.{issue_id}.position", f"stances.{issue_id}.salience"]
+    for index, line in enumerate(actor.red_lines):
+        keys.append(f"red_lines.{index}.{'above' if line.above is not None else 'below'}")
+        if line.action != "reject":
+            keys.append(f"red_lines.{index}.probability")
+    return keys
+
+
+def _value_at(actor: Actor, key: str) -> float | _Dist:
+    parts = key.split(".")
+    if parts[0] == "stances":
+        return getattr(actor.stances[parts[1]], parts[2])
+    if parts[0] == "red_lines":
+        return getattr(actor.red_lines[int(parts[1])], parts[2])
+    return getattr(actor, key)
+
+
+@dataclass(frozen=True)
+class ParameterRow:
+    actor: str
+    key: str
+    kind: str
+    value: float | _Dist
+    basis: str  # evidence | assumption | scenario
+    source: str  # file:line the value came from
+    entry: Entry | None = None
+    coding: str = ""
+    quotes: tuple[dict[str, str], ...] = field(default_factory=tuple)
+
+    def as_json(self) -> dict[str, Any]:
+        low, high = support_of(self.value)
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "central": central_value(self.value),
+            "low": low,
+            "high": high,
+            "distribution": self.value.model_dump() if isinstance(self.value, _Dist) else None,
+            "basis": self.basis,
+            "source": self.source,
+            "rule": self.entry.rule if self.entry else None,
+            "coding": self.coding or None,
+            "assumption": self.entry.assumption if self.entry else None,
+            "evidence": list(self.quotes),
+        }
+
+
+def calibration_rows(loaded: LoadedScenario, actor_id: str) -> list[ParameterRow]:
+    scenario = loaded.scenario
+    actor = scenario.actors[actor_id]
+    evidence = loaded.evidence
+    rows = []
+    for key in required_keys(actor, scenario):
+        where = loaded.source_of(scenario_path(actor_id, key))
+        source = f"{where.file}:{where.line}" if where else "default"
+        entry = evidence.evidence.actors.get(actor_id, {}).get(key) if evidence else None
+        if entry is not None and where is not None and where.file == evidence.display:
+            basis = "assumption" if entry.is_assumption else "evidence"
+            rule = evidence.evidence.rules.get(entry.rule)
+            quotes = tuple(
+                {"article": c.article, "quote": c.quote, "direction": c.direction} for c in entry.evidence
+            )
+            rows.append(
+                ParameterRow(
+                    actor_id,
+                    key,
+                    parameter_kind(key) or "",
+                    _value_at(actor, key),
+                    basis,
+                    source,
+                    entry,
+                    rule.coding if rule else "",
+                    quotes,
+                )
+            )
+        else:
+            rows.append(
+                ParameterRow(
+                    actor_id, key, parameter_kind(key) or "", _value_at(actor, key), "scenario", source
+                )
+            )
+    return rows
+
+
+def calibration_json(loaded: LoadedScenario, actors: list[str]) -> dict[str, Any]:
+    evidence = loaded.evidence
+    return {
+        "scenario": loaded.scenario.name,
+        "evidence": str(evidence.path) if evidence else None,
+        "articles": {k: v.model_dump() for k, v in evidence.evidence.articles.items()} if evidence else {},
+        "actors": {
+            actor_id: {
+                "name": loaded.scenario.actors[actor_id].name,
+                "role": loaded.scenario.actors[actor_id].role,
+                "parameters": [row.as_json() for row in calibration_rows(loaded, actor_id)],
+            }
+            for actor_id in actors
+        },
+    }
+
+
+_ARROWS = {"up": "raises it", "down": "lowers it", "anchor": "anchors it"}
+
+
+def _describe(value: float | _Dist) -> str:
+    if not isinstance(value, _Dist):
+        return f"{value:g}"
+    low, high = support_of(value)
+    parameters = ", ".join(f"{k}={v:g}" for k, v in value.model_dump().items() if k != "dist")
+    return f"{value.central:.3g}  range [{low:g}, {high:g}]  {value.dist}({parameters})"
+
+
+def calibration_lines(loaded: LoadedScenario, actors: list[str]) -> list[str]:
+    lines = []
+    evidence = loaded.evidence
+    if evidence is None:
+        lines.append(f"{loaded.scenario.name}: no calibration file; values come from the scenario itself.")
+    for actor_id in actors:
+        actor = loaded.scenario.actors[actor_id]
+        lines += ["", f"{actor_id} - {actor.name} ({actor.role})"]
+        for row in calibration_rows(loaded, actor_id):
+            lines.append(f"  {row.key:<34} {_describe(row.value)}")
+            if row.basis == "scenario":
+                lines.append(
+                    f"      set in the scenario file ({row.source}), not backed by the evidence file"
+                )
+                continue
+            lines.append(f"      rule {row.entry.rule}: {row.coding}")
+            for quote in row.quotes:
+                lines.append(
+                    f"      [{quote['article']}] \u201c{quote['quote']}\u201d ({_ARROWS[quote['direction']]})"
+                )
+            if row.entry.assumption:
+                label = "ASSUMPTION" if row.basis == "assumption" else "note"
+                lines.append(f"      {label}: {row.entry.assumption}")
+    return lines

@@ -1,0 +1,82 @@
+"""Inject an evidence file's values into the scenario that names it.
+
+Runs on each scenario file before ``extends`` merging, so a base scenario is
+calibrated from evidence and a variant may still override a value as a
+what-if. A value given in both the scenario file and the evidence is an
+error: there is one source of truth.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sim.scenario.evidence import LoadedEvidence, check_against_scenario, load_evidence, scenario_path
+from sim.scenario.yaml_source import PathKey, Problem, ScenarioError, SourceDocument
+
+
+def apply_calibration(document: SourceDocument, path: Path, used: list[LoadedEvidence]) -> SourceDocument:
+    data = document.data
+    if "calibration" not in data:
+        return document
+    reference = data.pop("calibration")
+    where = document.locations[("calibration",)]
+    if not isinstance(reference, str):
+        raise ScenarioError([Problem(where, ("calibration",), "calibration must name an evidence file")])
+    evidence_path = path.parent / reference
+    if not evidence_path.exists():
+        raise ScenarioError([Problem(where, ("calibration",), f"evidence file not found: {reference}")])
+    loaded, problems = load_evidence(evidence_path)
+    if loaded is not None:
+        problems += check_against_scenario(loaded, data)
+    if problems or loaded is None:
+        raise ScenarioError(problems)
+    conflicts = _inject(document, loaded)
+    if conflicts:
+        raise ScenarioError(conflicts)
+    evidence_doc = loaded.document
+    document.files.update(evidence_doc.files)
+    used.append(loaded)
+    return document
+
+
+def _inject(document: SourceDocument, loaded: LoadedEvidence) -> list[Problem]:
+    evidence_doc = loaded.document
+    conflicts = []
+    for actor_id, entries in loaded.evidence.actors.items():
+        for key in entries:
+            source: PathKey = ("actors", actor_id, key, "value")
+            target = scenario_path(actor_id, key)
+            if _lookup(document.data, target) is not None:
+                origin = evidence_doc.locate(source)
+                conflicts.append(
+                    Problem(
+                        document.locate(target),
+                        target,
+                        f"given both here and in {origin.file}:{origin.line}; keep it in the evidence only",
+                    )
+                )
+                continue
+            _assign(document.data, target, evidence_doc.data["actors"][actor_id][key]["value"])
+            for evidence_path, location in evidence_doc.locations.items():
+                if evidence_path[: len(source)] == source:
+                    document.locations[target + evidence_path[len(source) :]] = location
+    return conflicts
+
+
+def _lookup(data: Any, path: PathKey) -> Any:
+    node = data
+    for part in path:
+        in_mapping = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if not (in_mapping or in_list):
+            return None
+        node = node[part]
+    return node
+
+
+def _assign(data: Any, path: PathKey, value: Any) -> None:
+    node = data
+    for part in path[:-1]:
+        node = node.setdefault(part, {}) if isinstance(node, dict) else node[part]
+    node[path[-1]] = value

@@ -1,0 +1,271 @@
+"""The evidence file: every actor parameter tied to verbatim quotes, or declared an assumption.
+
+A scenario that says ``calibration: ../seeds/evidence.yaml`` takes its actor
+parameters from this file and from nowhere else: the loader injects each
+``value`` at the matching place in the scenario, with this file's line numbers,
+and refuses a number given in both places. So the scenario and the evidence
+cannot disagree, and the ranges here are exactly what Monte Carlo samples.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError
+
+from sim.scenario.distributions import _Dist, support_of
+from sim.scenario.schema import Frozen, Uncertain
+from sim.scenario.yaml_source import Location, PathKey, Problem, SourceDocument, display_name, parse_yaml
+
+ParameterKind = Literal[
+    "capability", "patience", "risk", "reservation", "position", "salience", "threshold", "probability"
+]
+_KEY = re.compile(
+    r"^(?:(?P<scalar>capability|patience|risk|reservation)"
+    r"|stances\.(?P<issue>[A-Za-z][A-Za-z0-9_]*)\.(?P<stance>position|salience)"
+    r"|red_lines\.(?P<line>\d+)\.(?P<field>above|below|probability))$"
+)
+# Assumptions must be honest about ignorance: at least this share of the legal range.
+MIN_ASSUMPTION_WIDTH = 0.4
+
+
+class Article(Frozen):
+    title: str
+    summary: str = ""
+
+
+class Lexicon(Frozen):
+    """Names and terms an offline reader looks for (case-insensitive substrings)."""
+
+    actors: dict[str, tuple[str, ...]]
+    issues: dict[str, tuple[str, ...]]
+
+
+class Rule(Frozen):
+    """One coding rule: which phrases signal it, which parameters it codes, and how."""
+
+    parameters: tuple[ParameterKind, ...] = Field(min_length=1)
+    cues: tuple[str, ...] = Field(min_length=1)
+    coding: str
+
+
+class Citation(Frozen):
+    article: str
+    quote: str = Field(min_length=1)
+    direction: Literal["up", "down", "anchor"]
+
+
+class Entry(Frozen):
+    value: Uncertain
+    rule: str
+    evidence: tuple[Citation, ...] = ()
+    assumption: str | None = None
+
+    @property
+    def is_assumption(self) -> bool:
+        return not self.evidence
+
+
+class EvidenceFile(Frozen):
+    articles: dict[str, Article] = Field(min_length=1)
+    lexicon: Lexicon
+    rules: dict[str, Rule] = Field(min_length=1)
+    actors: dict[str, dict[str, Entry]]
+
+
+def parameter_kind(key: str) -> ParameterKind | None:
+    """What an evidence key sets: 'stances.enrichment.position' -> 'position'."""
+    match = _KEY.match(key)
+    if match is None:
+        return None
+    if match["scalar"]:
+        return match["scalar"]  # type: ignore[return-value]
+    if match["stance"]:
+        return match["stance"]  # type: ignore[return-value]
+    return "probability" if match["field"] == "probability" else "threshold"
+
+
+def scenario_path(actor_id: str, key: str) -> PathKey:
+    """Where an evidence key lands in the scenario document."""
+    parts: list[str | int] = [int(p) if p.isdigit() else p for p in key.split(".")]
+    return ("actors", actor_id, *parts)
+
+
+def parameter_key(actor_id: str, key: str) -> str:
+    """The engine's parameter key (see sim.parameters) for an evidence key."""
+    spec_key = re.sub(r"\.(above|below)$", ".threshold", key)
+    return f"actors.{actor_id}.{spec_key}"
+
+
+def normalise_space(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@dataclass(frozen=True)
+class LoadedEvidence:
+    evidence: EvidenceFile
+    path: Path
+    document: SourceDocument
+
+    @property
+    def display(self) -> str:
+        """The evidence file's name as it appears in locations and error messages."""
+        return next(iter(self.document.files))
+
+    def article_text(self, article_id: str) -> str | None:
+        article = self.path.parent / f"{article_id}.txt"
+        return article.read_text(encoding="utf-8") if article.exists() else None
+
+
+def load_evidence(path: Path) -> tuple[LoadedEvidence | None, list[Problem]]:
+    """Parse and validate an evidence file; problems carry this file's lines."""
+    path = path.resolve()
+    display = display_name(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        return None, [Problem(Location(display, 1), (), f"cannot read evidence file: {exc.strerror}")]
+    document = parse_yaml(text, display)
+    try:
+        evidence = EvidenceFile.model_validate(document.data)
+    except ValidationError as exc:
+        return None, [
+            Problem(
+                document.locate(tuple(err["loc"])),
+                tuple(err["loc"]),
+                _clean(err["msg"]) if err["type"] != "extra_forbidden" else "unknown key in evidence file",
+            )
+            for err in exc.errors()
+        ]
+    loaded = LoadedEvidence(evidence, path, document)
+    problems = [
+        Problem(document.locate(where), where, message) for where, message in _internal_findings(loaded)
+    ]
+    return loaded, problems
+
+
+def _clean(message: str) -> str:
+    return message.removeprefix("Value error, ")
+
+
+def _internal_findings(loaded: LoadedEvidence) -> Iterator[tuple[PathKey, str]]:
+    """Checks that need only the evidence file and the articles beside it."""
+    evidence = loaded.evidence
+    texts = {article_id: loaded.article_text(article_id) for article_id in evidence.articles}
+    for article_id, text in texts.items():
+        if text is None:
+            yield ("articles", article_id), f"no article file {article_id}.txt beside the evidence file"
+    normalised = {a: normalise_space(t) for a, t in texts.items() if t is not None}
+    for actor_id, entries in evidence.actors.items():
+        for key, entry in entries.items():
+            where: PathKey = ("actors", actor_id, key)
+            kind = parameter_kind(key)
+            if kind is None:
+                yield (
+                    where,
+                    (
+                        "not a calibratable parameter; use capability, patience, risk, reservation, "
+                        "stances.<issue>.position|salience or red_lines.<n>.above|below|probability"
+                    ),
+                )
+                continue
+            if not entry.evidence and not entry.assumption:
+                yield where, (
+                    "give at least one quote in 'evidence', or declare an 'assumption' with its reason"
+                )
+            rule = evidence.rules.get(entry.rule)
+            if rule is None:
+                known = ", ".join(sorted(evidence.rules))
+                yield (*where, "rule"), f"unknown rule {entry.rule!r} (known: {known})"
+            elif kind not in rule.parameters:
+                yield (*where, "rule"), f"rule {entry.rule!r} does not code {kind} parameters"
+            for index, citation in enumerate(entry.evidence):
+                cited: PathKey = (*where, "evidence", index)
+                if citation.article not in evidence.articles:
+                    yield (*cited, "article"), f"unknown article {citation.article!r}"
+                elif (
+                    citation.article in normalised
+                    and normalise_space(citation.quote) not in normalised[citation.article]
+                ):
+                    yield (*cited, "quote"), f"not found verbatim in {citation.article}.txt"
+
+
+def check_against_scenario(loaded: LoadedEvidence, scenario_data: dict[str, Any]) -> list[Problem]:
+    """Checks that need the scenario: known actors, issues and red lines; honest assumption widths."""
+    document = loaded.document
+    issues = scenario_data.get("issues") if isinstance(scenario_data.get("issues"), dict) else {}
+    actors = scenario_data.get("actors") if isinstance(scenario_data.get("actors"), dict) else {}
+    problems = []
+    for actor_id, entries in loaded.evidence.actors.items():
+        if actor_id not in actors:
+            where: PathKey = ("actors", actor_id)
+            problems.append(
+                Problem(document.locate(where), where, f"actor {actor_id!r} is not in the scenario")
+            )
+            continue
+        for key, entry in entries.items():
+            where = ("actors", actor_id, key)
+            actor = actors[actor_id] if isinstance(actors[actor_id], dict) else {}
+            message = _scenario_mismatch(actor, issues, key) or _too_narrow(entry, key, actor, issues)
+            if message:
+                problems.append(Problem(document.locate(where), where, message))
+    return problems
+
+
+def _scenario_mismatch(actor: Any, issues: dict[str, Any], key: str) -> str | None:
+    match = _KEY.match(key)
+    if match is None or not isinstance(actor, dict):
+        return None
+    if match["issue"] and match["issue"] not in issues:
+        return f"unknown issue {match['issue']!r}"
+    if match["line"] is not None:
+        lines = actor.get("red_lines") if isinstance(actor.get("red_lines"), list) else []
+        index = int(match["line"])
+        if index >= len(lines):
+            return f"the scenario gives this actor {len(lines)} red line(s); there is no red_lines.{index}"
+        if (
+            match["field"] == "probability"
+            and isinstance(lines[index], dict)
+            and lines[index].get("action") == "reject"
+        ):
+            return "a 'reject' red line has no probability"
+    return None
+
+
+def _too_narrow(entry: Entry, key: str, actor: dict[str, Any], issues: dict[str, Any]) -> str | None:
+    if not entry.is_assumption:
+        return None
+    legal = _legal_width(key, actor, issues)
+    low, high = support_of(entry.value)
+    if legal is None:
+        return None
+    if not isinstance(entry.value, _Dist) or (high - low) < MIN_ASSUMPTION_WIDTH * legal:
+        return (
+            f"an assumption needs a deliberately wide distribution (at least "
+            f"{MIN_ASSUMPTION_WIDTH:.0%} of the legal range, {MIN_ASSUMPTION_WIDTH * legal:g}); "
+            f"got width {high - low:g}"
+        )
+    return None
+
+
+def _legal_width(key: str, actor: dict[str, Any], issues: dict[str, Any]) -> float | None:
+    kind = parameter_kind(key)
+    if kind in ("capability", "patience", "reservation", "salience", "probability"):
+        return 1.0
+    if kind == "risk":
+        return 2.0
+    if kind == "position":
+        issue_id = key.split(".")[1]
+    else:  # a red-line threshold lives on the issue its red line names
+        lines = actor.get("red_lines") if isinstance(actor.get("red_lines"), list) else []
+        index = int(key.split(".")[1])
+        line = lines[index] if index < len(lines) and isinstance(lines[index], dict) else {}
+        issue_id = line.get("issue")
+    bounds = issues.get(issue_id, {}).get("bounds") if isinstance(issues.get(issue_id), dict) else None
+    if isinstance(bounds, list) and len(bounds) == 2 and all(isinstance(b, (int, float)) for b in bounds):
+        return float(bounds[1] - bounds[0])
+    return None
