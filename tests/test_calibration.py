@@ -244,3 +244,33 @@ def test_calibrate_suggest_on_a_seed_article():
     assert result.returncode == 0, result.stderr
     assert "Iran:" in result.stdout and "might move:" in result.stdout
     assert "prolonging talks" in result.stdout
+
+
+def test_the_tables_in_calibration_md_match_the_evidence(loaded):
+    """docs/calibration.md carries a reader's copy of the values; it must not drift from the evidence."""
+    import re
+
+    from sim.scenario.distributions import central_value
+
+    text = (ROOT / "docs" / "calibration.md").read_text(encoding="utf-8")
+    tables = text.split("## 5. Parameter tables", 1)[1]
+    evidence = loaded.evidence.evidence
+    checked = 0
+    actor_id = None
+    for line in tables.splitlines():
+        heading = re.match(r"^### (\w+)\b.*\(", line)
+        if heading:
+            actor_id = heading[1]
+            continue
+        row = re.match(r"^\| `([\w.]+)`[^|]* \| [^|]+ \| ([^|]+) \| `(\w+)` \|", line)
+        if row is None or actor_id is None:
+            continue
+        key, central, rule = row[1], row[2].strip().replace("\u2212", "-"), row[3]
+        entry = evidence.actors[actor_id][key]
+        assert entry.rule == rule, (actor_id, key)
+        assert float(central) == pytest.approx(central_value(entry.value), rel=2e-3, abs=2e-3), (
+            actor_id,
+            key,
+        )
+        checked += 1
+    assert checked == sum(len(entries) for entries in evidence.actors.values())

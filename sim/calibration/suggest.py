@@ -2,9 +2,11 @@
 
 Deliberately simple and transparent: sentences are matched against the
 evidence file's lexicon (actor names, issue terms) and its coding rules' cues.
-A sentence that names no actor but opens with a pronoun ("They contend...")
-inherits the actors of the sentence before it. The output is a reading list
-for an analyst, not a calibration: nothing is written anywhere.
+A sentence that names no actor ("They contend...", "Proponents of engagement
+argue...") inherits the actors of the sentence before it, even across a
+paragraph break: news prose, written one short paragraph a line, keeps its
+subject until it names a new one. The output
+is a reading list for an analyst, not a calibration: nothing is written anywhere.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from dataclasses import dataclass
 from sim.scenario.evidence import EvidenceFile, normalise_space
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*\s+(?=[A-Z“\"‘'(])")
-_PRONOUN_START = re.compile(r"^(?:they|their|it|its|he|his|she|her|this|these|those|such)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,10 @@ def suggest(text: str, evidence: EvidenceFile) -> list[Passage]:
     previous: tuple[str, ...] = ()
     for paragraph, number, sentence in sentences(text):
         actors = _matches(sentence, evidence.lexicon.actors)
-        inherited = False
-        if not actors and previous and _PRONOUN_START.match(sentence):
-            actors, inherited = previous, True
-        previous = actors if actors else ()
+        inherited = not actors and bool(previous)
+        if inherited:
+            actors = previous
+        previous = actors
         issues = _matches(sentence, evidence.lexicon.issues)
         lowered = sentence.lower()
         rules = tuple(

@@ -174,8 +174,9 @@ def _internal_findings(loaded: LoadedEvidence) -> Iterator[tuple[PathKey, str]]:
                 )
                 continue
             if not entry.evidence and not entry.assumption:
-                yield where, (
-                    "give at least one quote in 'evidence', or declare an 'assumption' with its reason"
+                yield (
+                    where,
+                    ("give at least one quote in 'evidence', or declare an 'assumption' with its reason"),
                 )
             rule = evidence.rules.get(entry.rule)
             if rule is None:
@@ -243,7 +244,7 @@ def _too_narrow(entry: Entry, key: str, actor: dict[str, Any], issues: dict[str,
     low, high = support_of(entry.value)
     if legal is None:
         return None
-    if not isinstance(entry.value, _Dist) or (high - low) < MIN_ASSUMPTION_WIDTH * legal:
+    if not isinstance(entry.value, _Dist) or (high - low) < MIN_ASSUMPTION_WIDTH * legal - 1e-9:
         return (
             f"an assumption needs a deliberately wide distribution (at least "
             f"{MIN_ASSUMPTION_WIDTH:.0%} of the legal range, {MIN_ASSUMPTION_WIDTH * legal:g}); "
