@@ -44,22 +44,26 @@ class SingleTextProtocol(Protocol):
             principal.update_aspiration(slot.step)
         round_spec = model.spec.rounds[slot.round_id]
         agenda = model.layout.agendas[slot.round_id]
-        target = self._nash_package(model, agenda)
+        live = np.flatnonzero(active)  # finished replicates cost nothing from here on
+        # A round's first exchange searches from the last round's text; later ones start
+        # from the previous draft, already close to the optimum, so one sweep suffices.
+        sweeps = 2 if slot.exchange == 1 else 1
+        target = self._nash_package(model, agenda, live, sweeps)
         if round_spec.format == "indirect":
             proposer = model.agent_by_id[round_spec.mediator]
             proposal = target
         else:
             proposer = principals[(slot.step - 1) % len(principals)]
             proposal = concession_path_offer(
-                proposer.position,
+                proposer.position[live],
                 target,
                 agenda,
-                proposer.weights,
-                proposer.gamma,
-                proposer.aspiration,
+                proposer.weights[live],
+                proposer.gamma[live],
+                proposer.aspiration[live],
                 model.spec.protocol.grid,
             )
-        model.text[active] = proposal[active]
+        model.text[live] = proposal
 
         perceived = np.array([p.perceive(model.text, model.noise) for p in principals])
         accepts = np.array(
@@ -75,19 +79,23 @@ class SingleTextProtocol(Protocol):
         self._press(model, model.active())
 
     @staticmethod
-    def _nash_package(model: NegotiationModel, agenda: np.ndarray) -> np.ndarray:
+    def _nash_package(
+        model: NegotiationModel, agenda: np.ndarray, live: np.ndarray, sweeps: int
+    ) -> np.ndarray:
+        """The mediator's Nash package for the live replicates only -> [len(live), I]."""
         principals = model.principals
         return nash_text(
-            start=model.text,
+            start=model.text[live],
             movable=agenda,
-            ideal=np.stack([p.position for p in principals], axis=1),
-            weights=np.stack([p.weights for p in principals], axis=1),
-            gamma=np.stack([p.gamma for p in principals], axis=1),
-            disagreement=np.stack([p.reservation for p in principals], axis=1),
-            power=np.stack([p.capability for p in principals], axis=1),
+            ideal=np.stack([p.position[live] for p in principals], axis=1),
+            weights=np.stack([p.weights[live] for p in principals], axis=1),
+            gamma=np.stack([p.gamma[live] for p in principals], axis=1),
+            disagreement=np.stack([p.reservation[live] for p in principals], axis=1),
+            power=np.stack([p.capability[live] for p in principals], axis=1),
             grid=model.spec.protocol.grid,
-            lower=model.signable_range[0],
-            upper=model.signable_range[1],
+            lower=model.signable_range[0][live],
+            upper=model.signable_range[1][live],
+            sweeps=sweeps,
         )
 
     @staticmethod
