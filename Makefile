@@ -13,10 +13,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
+	rm -rf results/demo
 	$(BIN)/dipsim validate scenarios/iran_talks.yaml
 	$(BIN)/dipsim run scenarios/iran_talks.yaml --seed 42 --out results/demo/run
 	$(BIN)/dipsim run scenarios/iran_talks.yaml --seed 42 --replicates 2000 --sample --out results/demo/batch \
 		| sed -n '/^Across/,$$p'
+	$(BIN)/dipsim sweep scenarios/iran_talks.yaml --samples 500 --replicates 8 --design lhs --workers 2 \
+		--seed 42 --out results/demo/sweep
+	$(BIN)/dipsim sensitivity results/demo/sweep | head -12
 
 test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks

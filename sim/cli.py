@@ -18,10 +18,17 @@ from pathlib import Path
 from sim import __version__
 from sim.calibration.report import calibration_json, calibration_lines
 from sim.calibration.suggest import suggest, suggestion_lines
+from sim.outcomes import OUTCOME_LABELS
 from sim.results import RunFolder, check_output_folder, write_run
 from sim.runner import RunSettings, run_scenario
 from sim.scenario import LoadedScenario, ScenarioError, load_scenario, resolved
+from sim.sensitivity import analyse, ranking_lines
 from sim.story import distribution_lines, outcome_lines, replicate_story, summary
+from sim.sweep.designs import DESIGNS
+from sim.sweep.executors import SweepError
+from sim.sweep.plan import SweepSettings
+from sim.sweep.runner import Execution, run_sweep
+from sim.sweep.store import SweepStore
 
 DEFAULT_RESULTS = Path("results")
 DEFAULT_SCENARIO = Path("scenarios/iran_talks.yaml")
@@ -76,6 +83,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="list the passages of a new article that bear on each actor, issue and parameter",
     )
     calibrate.set_defaults(handler=_calibrate)
+
+    sweep = commands.add_parser("sweep", help="Monte Carlo sweep over the uncertain parameters")
+    sweep.add_argument("scenario", type=Path)
+    sweep.add_argument("--samples", type=_positive, required=True, help="design points (base samples)")
+    sweep.add_argument("--replicates", type=_positive, default=1, help="replicates per design point")
+    sweep.add_argument("--design", choices=DESIGNS, default="mc", help="sampling design (default mc)")
+    sweep.add_argument("--seed", type=int, default=0)
+    sweep.add_argument("--workers", type=_positive, default=1, help="worker processes (default 1: serial)")
+    where = sweep.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask scheduler")
+    where.add_argument("--dask-local", action="store_true", help="run on a local Dask cluster")
+    sweep.add_argument("--out", type=Path, help="sweep folder (default results/sweeps/<scenario>-...)")
+    sweep.add_argument("--resume", action="store_true", help="continue an interrupted sweep in --out")
+    sweep.add_argument(
+        "--log",
+        choices=("full", "outcomes"),
+        default="full",
+        help="full: per-exchange rounds and texts too (default); outcomes: outcomes, events, samples",
+    )
+    sweep.add_argument("--batch-replicates", type=_positive, default=4096, help=argparse.SUPPRESS)
+    sweep.set_defaults(handler=_sweep)
+
+    sensitivity = commands.add_parser("sensitivity", help="global sensitivity indices of a finished sweep")
+    sensitivity.add_argument("sweep_dir", type=Path)
+    sensitivity.set_defaults(handler=_sensitivity)
     return parser
 
 
@@ -87,6 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and closed: not an error
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's flush at exit
         return 0
+    except SweepError as error:
+        print(f"dipsim: {error}", file=sys.stderr)
+        return 2
     except FileExistsError as error:
         print(f"dipsim: {error}", file=sys.stderr)
         return 2
@@ -156,6 +191,50 @@ def _suggest(args: argparse.Namespace, loaded: LoadedScenario) -> int:
         return 0
     print(f"{args.suggest}: {len(passages)} passages bear on the actors of {loaded.scenario.name}")
     for line in suggestion_lines(passages, loaded.scenario.actor_ids):
+        print(line)
+    return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    loaded = load_scenario(args.scenario)
+    settings = SweepSettings(
+        samples=args.samples,
+        replicates=args.replicates,
+        design=args.design,
+        seed=args.seed,
+        log=args.log,
+        batch_replicates=args.batch_replicates,
+    )
+    folder = args.out or DEFAULT_RESULTS / "sweeps" / (
+        f"{loaded.scenario.name}-{args.design}-s{args.seed}-n{args.samples}x{args.replicates}"
+    )
+    execution = Execution(workers=args.workers, scheduler=args.scheduler, dask_local=args.dask_local)
+    try:
+        summary = run_sweep(loaded, settings, folder, execution, resume=args.resume)
+    except KeyboardInterrupt:
+        done = len(SweepStore(folder).completed_batches())
+        print(
+            f"\ninterrupted: {done} batches are safely on disk in {folder}; "
+            "run the same command with --resume to finish",
+            file=sys.stderr,
+        )
+        return 130
+    rate = summary.replicates_run / summary.seconds if summary.seconds > 0 else float("nan")
+    print(
+        f"Sweep folder: {folder}\n"
+        f"  ran {summary.batches_run} of {summary.batches_total} batches, "
+        f"{summary.replicates_run} replicate-runs in {summary.seconds:.1f} s ({rate:,.0f} runs/s)"
+    )
+    outcomes = SweepStore(folder).table("outcomes", columns=["outcome"]).outcome
+    shares = outcomes.value_counts(normalize=True)
+    print("  " + ", ".join(f"{label} {shares.get(label, 0):.1%}" for label in OUTCOME_LABELS))
+    return 0
+
+
+def _sensitivity(args: argparse.Namespace) -> int:
+    result = analyse(args.sweep_dir)
+    print(f"Sensitivity indices written to {args.sweep_dir / 'sensitivity.parquet'}")
+    for line in ranking_lines(result):
         print(line)
     return 0
 

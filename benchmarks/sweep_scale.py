@@ -1,0 +1,163 @@
+"""Speed and memory of the engine and of sweeps, measured side by side in one run.
+
+Prints, for the default scenario:
+  1. replicate-runs/s of the vectorized engine alone (R = 10,000, no I/O);
+  2. the same with full per-exchange logging written to Parquet;
+  3. the naive baseline: one Mesa model per replicate in a Python loop (R = 1, same code);
+  4. the ratio of (2) to (3);
+  5. wall time and peak memory (sum of RSS over the process tree) of a
+     100,000-replicate sweep with full logs and --workers 2.
+
+    .venv/bin/python benchmarks/sweep_scale.py [--loop 300] [--sweep-replicates 100000]
+
+Targets on the 2-core reference machine: (4) >= 100x; (5) <= 60 s and < 2 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from sim.model import NegotiationModel
+from sim.parameters import monte_carlo_points
+from sim.results import write_run
+from sim.scenario import Scenario, load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT = ROOT / "scenarios" / "iran_talks.yaml"
+
+
+def engine_rate(scenario: Scenario, replicates: int, record: bool) -> float:
+    points = monte_carlo_points(scenario, replicates, np.random.default_rng(1))
+    start = time.perf_counter()
+    NegotiationModel(scenario, replicates=replicates, seed=1, unit_points=points, record=record).run()
+    return replicates / (time.perf_counter() - start)
+
+
+def logged_to_parquet_rate(scenario: Scenario, replicates: int) -> float:
+    points = monte_carlo_points(scenario, replicates, np.random.default_rng(1))
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        tables = NegotiationModel(scenario, replicates=replicates, seed=1, unit_points=points).run()
+        write_run(tables, Path(folder) / "run", {"kind": "benchmark"})
+        return replicates / (time.perf_counter() - start)
+
+
+def loop_rate(scenario: Scenario, runs: int) -> float:
+    points = monte_carlo_points(scenario, runs, np.random.default_rng(1))
+    start = time.perf_counter()
+    for r in range(runs):
+        NegotiationModel(scenario, replicates=1, seed=r, unit_points=points[r : r + 1]).run()
+    return runs / (time.perf_counter() - start)
+
+
+def _tree_rss_bytes(root: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc (Linux)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                parents[int(entry)] = int(fields[1])
+            except (OSError, IndexError):
+                continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        current = frontier.pop()
+        children = [pid for pid, parent in parents.items() if parent == current]
+        tree.update(children)
+        frontier.extend(children)
+    total = 0
+    for pid in tree:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            continue
+    return total
+
+
+def sweep_run(replicates: int, workers: int) -> tuple[float, int, str]:
+    samples = replicates // 8
+    with tempfile.TemporaryDirectory() as folder:
+        out_dir = Path(folder) / "sweep"
+        command = [
+            sys.executable,
+            "-m",
+            "sim",
+            "sweep",
+            str(DEFAULT),
+            "--samples",
+            str(samples),
+            "--replicates",
+            "8",
+            "--design",
+            "lhs",
+            "--workers",
+            str(workers),
+            "--out",
+            str(out_dir),
+        ]
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        peak = 0
+
+        def watch() -> None:
+            nonlocal peak
+            while process.poll() is None:
+                peak = max(peak, _tree_rss_bytes(process.pid))
+                time.sleep(0.05)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        out, err = process.communicate()
+        watcher.join()
+        seconds = time.perf_counter() - start
+        if process.returncode != 0:
+            raise SystemExit(err.decode())
+        size = subprocess.run(["du", "-sh", str(out_dir)], capture_output=True, text=True).stdout.split()[0]
+        return seconds, peak, f"{size} on disk; {out.decode().splitlines()[1].strip()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replicates", type=int, default=10_000)
+    parser.add_argument("--loop", type=int, default=300, help="runs of the one-model-per-replicate loop")
+    parser.add_argument("--sweep-replicates", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    scenario = load_scenario(DEFAULT).scenario
+    engine_rate(scenario, 200, True)  # warm-up: imports, scipy set-up
+    outcomes_only = engine_rate(scenario, args.replicates, record=False)
+    in_memory = engine_rate(scenario, args.replicates, record=True)
+    to_parquet = logged_to_parquet_rate(scenario, args.replicates)
+    loop = loop_rate(scenario, args.loop)
+    seconds, peak, detail = sweep_run(args.sweep_replicates, args.workers)
+    r = args.replicates
+    print(
+        f"machine: {os.cpu_count()} cores; scenario {scenario.name}: {len(scenario.actors)} actors, "
+        f"{len(scenario.issues)} issues"
+    )
+    print(f"1. engine alone, R={r}, no I/O, outcomes only:        {outcomes_only:9,.0f} runs/s")
+    print(f"   engine alone, R={r}, per-exchange log in memory:    {in_memory:9,.0f} runs/s")
+    print(f"2. engine + full per-exchange log written to Parquet:  {to_parquet:9,.0f} runs/s")
+    print(f"3. one Mesa model per replicate (R=1 loop, {args.loop} runs): {loop:9,.1f} runs/s")
+    print(f"4. ratio (2) / (3):                                    {to_parquet / loop:9,.0f}x")
+    print(
+        f"5. sweep of {args.sweep_replicates:,} replicates, full logs, --workers {args.workers}: "
+        f"{seconds:.1f} s wall, peak memory {peak / 2**30:.2f} GiB (process tree)"
+    )
+    print(f"   {detail}")
+
+
+if __name__ == "__main__":
+    main()

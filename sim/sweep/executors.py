@@ -1,0 +1,65 @@
+"""Where batches run: inline, a local process pool, or a Dask cluster.
+
+All three are ``concurrent.futures`` executors, so the sweep loop is the same
+for each. The pool uses the 'spawn' start method explicitly: Mesa 3.3 forces it
+at import anyway, and saying so keeps behaviour identical across Mesa versions.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+DASK_HINT = "Dask is an optional extra: pip install 'dipsim[dask]' (or: pip install 'dask[distributed]')"
+
+
+class SweepError(Exception):
+    """A sweep cannot start or continue; the message says why and what to do."""
+
+
+class InlineExecutor(Executor):
+    """Runs each task at submission, in this process: the serial reference."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:
+            future.set_exception(error)
+        return future
+
+
+@contextmanager
+def executor_for(workers: int, scheduler: str | None = None, dask_local: bool = False) -> Iterator[Executor]:
+    if scheduler or dask_local:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise SweepError(DASK_HINT) from None
+        if dask_local:
+            cluster = LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            with cluster, Client(cluster) as client:
+                yield client.get_executor()
+        else:
+            with Client(scheduler) as client:
+                yield client.get_executor()
+    elif workers <= 1:
+        yield InlineExecutor()
+    else:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+        ) as pool:
+            yield pool
+
+
+def describe_executor(workers: int, scheduler: str | None, dask_local: bool) -> str:
+    if scheduler:
+        return f"dask scheduler {scheduler}"
+    if dask_local:
+        return f"dask LocalCluster, {workers} worker processes"
+    return "inline (serial)" if workers <= 1 else f"process pool, {workers} workers"

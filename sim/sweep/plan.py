@@ -1,0 +1,96 @@
+"""What a sweep will run: its design points, its batches and their seeds.
+
+Everything here is decided in the parent process from the root seed, before
+any work is dispatched: the design points, the batch boundaries and one
+SeedSequence child per batch. A batch is therefore the same computation
+whichever executor runs it, in whichever order, which is what makes serial,
+process-pool and Dask sweeps identical and a resumed sweep equal to an
+uninterrupted one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from sim.parameters import uncertain_keys
+from sim.scenario import Scenario
+from sim.sweep.designs import Design, design_points, design_size
+
+LogLevel = Literal["full", "outcomes"]
+
+
+@dataclass(frozen=True)
+class SweepSettings:
+    samples: int
+    replicates: int = 1
+    design: Design = "mc"
+    seed: int = 0
+    log: LogLevel = "full"  # full: per-exchange rounds and texts too; outcomes: outcomes, events, samples
+    batch_replicates: int = 4096  # replicate-runs per batch: the unit of work, of resume and of memory
+
+
+@dataclass(frozen=True)
+class Batch:
+    index: int
+    first_sample: int
+    stop_sample: int  # exclusive
+    seed: np.random.SeedSequence
+
+    @property
+    def samples(self) -> int:
+        return self.stop_sample - self.first_sample
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    settings: SweepSettings
+    keys: tuple[str, ...]
+    points: np.ndarray  # [design points, D] in [0, 1]
+    samples_per_batch: int
+    batches: tuple[Batch, ...] = field(repr=False)
+
+    @classmethod
+    def build(cls, scenario: Scenario, settings: SweepSettings) -> SweepPlan:
+        keys = tuple(uncertain_keys(scenario))
+        design_seed, batch_root = np.random.SeedSequence(settings.seed).spawn(2)
+        points = design_points(settings.design, settings.samples, list(keys), design_seed)
+        per_batch = max(1, settings.batch_replicates // settings.replicates)
+        starts = range(0, len(points), per_batch)
+        seeds = batch_root.spawn(len(starts))
+        batches = tuple(
+            Batch(index, start, min(start + per_batch, len(points)), seed)
+            for index, (start, seed) in enumerate(zip(starts, seeds, strict=True))
+        )
+        return cls(settings, keys, points, per_batch, batches)
+
+    @property
+    def design_points(self) -> int:
+        return len(self.points)
+
+    @property
+    def total_replicates(self) -> int:
+        return self.design_points * self.settings.replicates
+
+    def describe(self) -> dict[str, Any]:
+        """The part of the manifest that must match for a sweep to be resumed."""
+        settings = self.settings
+        return {
+            "design": settings.design,
+            "samples": settings.samples,
+            "design_points": self.design_points,
+            "expected_design_points": design_size(settings.design, settings.samples, len(self.keys)),
+            "replicates": settings.replicates,
+            "total_replicates": self.total_replicates,
+            "seed": settings.seed,
+            "seed_scheme": (
+                "SeedSequence(seed).spawn(2) -> [design, batches]; batches.spawn(n_batches), "
+                "one child per batch, drawn in the parent before dispatch"
+            ),
+            "log": settings.log,
+            "samples_per_batch": self.samples_per_batch,
+            "batches": len(self.batches),
+            "uncertain_parameters": list(self.keys),
+        }
