@@ -90,7 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--replicates", type=_positive, default=1, help="replicates per design point")
     sweep.add_argument("--design", choices=DESIGNS, default="mc", help="sampling design (default mc)")
     sweep.add_argument("--seed", type=int, default=0)
-    sweep.add_argument("--workers", type=_positive, default=1, help="worker processes (default 1: serial)")
+    sweep.add_argument(
+        "--workers",
+        type=_positive,
+        default=os.cpu_count() or 1,
+        help="worker processes (default: one per core); 1 runs batches serially in this process",
+    )
     where = sweep.add_mutually_exclusive_group()
     where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask scheduler")
     where.add_argument("--dask-local", action="store_true", help="run on a local Dask cluster")
