@@ -245,3 +245,27 @@ def test_lhs_sweep_sensitivity_uses_rbd_fast_and_pawn(loaded, tmp_path):
     first_order = table[(table.method == "rbd_fast") & (table.output == "p_deal")]
     assert len(first_order) == len(uncertain_keys(loaded.scenario))
     assert first_order.value.notna().all()
+
+
+def test_pool_workers_exit_when_a_killed_sweep_leaves_them(tmp_path):
+    folder = tmp_path / "orphans"
+    process = _start_sweep(folder, "--workers", "2")
+    deadline = time.monotonic() + 120
+    while not SweepStore(folder).completed_batches() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    children = subprocess.run(
+        ["pgrep", "-P", str(process.pid)], capture_output=True, text=True
+    ).stdout.split()
+    assert children, "the sweep should be running worker processes"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = [
+        pid
+        for pid in children
+        if Path(f"/proc/{pid}").exists()
+        and "multiprocessing" in Path(f"/proc/{pid}/cmdline").read_text(errors="ignore")
+    ]
+    assert not alive, f"orphaned workers still running: {alive}"

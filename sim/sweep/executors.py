@@ -8,6 +8,9 @@ at import anyway, and saying so keeps behaviour identical across Mesa versions.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -52,9 +55,28 @@ def executor_for(workers: int, scheduler: str | None = None, dask_local: bool = 
         yield InlineExecutor()
     else:
         with ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn")
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=exit_with_parent,
+            initargs=(os.getpid(),),
         ) as pool:
             yield pool
+
+
+def exit_with_parent(parent: int) -> None:
+    """Pool initializer: a worker ends itself when the sweep that started it dies.
+
+    A sweep killed with SIGKILL cannot shut its pool down, and idle workers would
+    otherwise wait on their queue forever; resume is designed for kill -9, so
+    the workers must not outlive it.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
 
 
 def describe_executor(workers: int, scheduler: str | None, dask_local: bool) -> str:
