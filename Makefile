@@ -21,6 +21,8 @@ demo: $(STAMP)
 	$(BIN)/dipsim sweep scenarios/iran_talks.yaml --samples 500 --replicates 8 --design lhs --workers 2 \
 		--seed 42 --out results/demo/sweep
 	$(BIN)/dipsim sensitivity results/demo/sweep | head -12
+	$(BIN)/dipsim report results/demo/sweep --out results/demo/report.html
+	@echo "Open the report: $(CURDIR)/results/demo/report.html"
 
 test: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks

@@ -19,6 +19,9 @@ from sim import __version__
 from sim.calibration.report import calibration_json, calibration_lines
 from sim.calibration.suggest import suggest, suggestion_lines
 from sim.outcomes import OUTCOME_LABELS
+from sim.report.build import comparison_report, report_for
+from sim.report.data import Results
+from sim.report.png import PngUnavailableError, export_png
 from sim.results import RunFolder, check_output_folder, write_run
 from sim.runner import RunSettings, run_scenario
 from sim.scenario import LoadedScenario, ScenarioError, load_scenario, resolved
@@ -113,6 +116,17 @@ def build_parser() -> argparse.ArgumentParser:
     sensitivity = commands.add_parser("sensitivity", help="global sensitivity indices of a finished sweep")
     sensitivity.add_argument("sweep_dir", type=Path)
     sensitivity.set_defaults(handler=_sensitivity)
+
+    report = commands.add_parser("report", help="self-contained HTML report of a run or sweep folder")
+    report.add_argument("results_dir", type=Path)
+    report.add_argument("--out", type=Path, help="HTML file (default RESULTS_DIR/report.html)")
+    report.add_argument("--png", type=Path, metavar="DIR", help="also write every figure as PNG here")
+    report.set_defaults(handler=_report)
+
+    compare = commands.add_parser("compare", help="overlay the outcomes of several runs or sweeps")
+    compare.add_argument("results_dirs", type=Path, nargs="+", metavar="DIR")
+    compare.add_argument("--out", type=Path, help="HTML file (default results/compare.html)")
+    compare.set_defaults(handler=_compare)
     return parser
 
 
@@ -125,6 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's flush at exit
         return 0
     except SweepError as error:
+        print(f"dipsim: {error}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as error:
         print(f"dipsim: {error}", file=sys.stderr)
         return 2
     except FileExistsError as error:
@@ -242,6 +259,39 @@ def _sensitivity(args: argparse.Namespace) -> int:
     for line in ranking_lines(result):
         print(line)
     return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    built = report_for(Results.open(args.results_dir))
+    out = args.out or args.results_dir / "report.html"
+    _write_html(out, built.html())
+    print(f"Report: {out}")
+    if args.png is not None:
+        try:
+            written = export_png(built.named_figures(), args.png)
+        except PngUnavailableError as error:
+            print(f"dipsim: no PNG written: {error}", file=sys.stderr)
+            return 2
+        print(f"PNG: {len(written)} figures in {args.png}")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    if len(args.results_dirs) < 2:
+        print("dipsim: compare needs at least two results folders", file=sys.stderr)
+        return 2
+    built = comparison_report([Results.open(d) for d in args.results_dirs])
+    out = args.out or DEFAULT_RESULTS / "compare.html"
+    _write_html(out, built.html())
+    print(f"Comparison: {out}")
+    return 0
+
+
+def _write_html(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
 
 
 def _default_folder(name: str, settings: RunSettings) -> Path:

@@ -1,0 +1,1 @@
+"""Self-contained HTML reports (plotly) of runs, sweeps and comparisons, read from results folders."""

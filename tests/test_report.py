@@ -1,0 +1,324 @@
+"""Reports: figures show exactly what the results tables hold; the HTML renders in a real browser."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import binomtest
+
+from sim.report import figures
+from sim.report.build import comparison_report, report_for
+from sim.report.data import Results
+from sim.report.palette import actor_colours
+from sim.report.png import find_browser
+from sim.results import write_run
+from sim.runner import RunSettings, run_scenario
+from sim.scenario import load_scenario
+from sim.sensitivity import analyse
+from sim.sweep.plan import SweepSettings
+from sim.sweep.runner import Execution, run_sweep
+from tests.conftest import DEFAULT_SCENARIO, ROOT, SCENARIOS
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("report") / "sweep"
+    settings = SweepSettings(samples=64, replicates=4, design="lhs", seed=5, batch_replicates=128)
+    run_sweep(load_scenario(DEFAULT_SCENARIO), settings, folder, Execution(progress=False))
+    analyse(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def variant_sweep_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("report") / "variant"
+    settings = SweepSettings(samples=32, replicates=4, design="lhs", seed=5, log="outcomes")
+    run_sweep(
+        load_scenario(SCENARIOS / "iran_talks_israel_restrained.yaml"),
+        settings,
+        folder,
+        Execution(progress=False),
+    )
+    return folder
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("report") / "run"
+    tables, manifest = run_scenario(load_scenario(DEFAULT_SCENARIO), RunSettings(seed=42))
+    write_run(tables, folder, manifest)
+    return folder
+
+
+def test_outcome_bars_are_the_shares_with_wilson_intervals(sweep_dir):
+    outcomes = Results.open(sweep_dir).table("outcomes")
+    (bar,) = figures.outcome_probabilities(outcomes).data
+    for label, height, above, below in zip(
+        bar.x, bar.y, bar.error_y.array, bar.error_y.arrayminus, strict=True
+    ):
+        count = int((outcomes.outcome == label).sum())
+        assert height == pytest.approx(count / len(outcomes))
+        wilson = binomtest(count, len(outcomes)).proportion_ci(method="wilson")
+        assert height + above == pytest.approx(wilson.high)
+        assert height - below == pytest.approx(wilson.low)
+
+
+def test_term_histograms_hold_exactly_the_agreed_terms(sweep_dir):
+    results = Results.open(sweep_dir)
+    outcomes = results.table("outcomes")
+    figure = figures.terms_distribution(outcomes, results)
+    deals = outcomes[outcomes.outcome == "deal"]
+    assert len(figure.data) == len(results.issues)
+    for trace, issue_id in zip(figure.data, results.issues, strict=True):
+        np.testing.assert_array_equal(np.asarray(trace.x, dtype=float), deals[issue_id].to_numpy())
+    axis_titles = [figure.layout[f"xaxis{n if n > 1 else ''}"].title.text for n in range(1, 5)]
+    assert axis_titles == [info["unit"] for info in results.issues.values()]
+
+
+def test_ecdf_ends_at_each_outcome_share(sweep_dir):
+    results = Results.open(sweep_dir)
+    outcomes = results.table("outcomes")
+    for trace in figures.rounds_ecdf(outcomes, results).data:
+        assert trace.y[-1] == pytest.approx((outcomes.outcome == trace.name).mean())
+        assert list(trace.x) == sorted(outcomes.loc[outcomes.outcome == trace.name, "exchanges"])
+
+
+def test_fan_chart_median_matches_the_rounds_table(sweep_dir):
+    results = Results.open(sweep_dir)
+    rounds = results.table("rounds")
+    figure = figures.position_fans(rounds, results)
+    median = next(t for t in figure.data if t.name == "US" and t.mode == "lines")  # first issue: enrichment
+    us = rounds[rounds.actor == "US"].groupby("step").position_enrichment.median()
+    np.testing.assert_allclose(np.asarray(median.y, dtype=float), us.to_numpy())
+    assert median.line.color == actor_colours(list(results.actors))["US"]
+
+
+def test_every_figure_keeps_each_actor_in_one_colour(sweep_dir, run_dir):
+    colours = actor_colours(list(Results.open(run_dir).actors))
+    run = Results.open(run_dir)
+    figure = figures.run_positions(run.table("rounds"), run.table("texts"), run.table("events"), run)
+    for trace in figure.data:
+        if trace.name in colours:
+            assert trace.line.color == colours[trace.name]
+
+
+def test_run_figure_marks_every_response_and_event(run_dir):
+    run = Results.open(run_dir)
+    rounds, texts, events = run.table("rounds"), run.table("texts"), run.table("events")
+    figure = figures.run_positions(rounds, texts, events, run)
+    responses = rounds.response.isin(["accept", "reject"]).sum()
+    marks = sum(len(t.x) for t in figure.data if t.name in ("accepts the text", "rejects the text"))
+    assert marks == responses * len(run.issues)
+    annotations = [a.text for a in figure.layout.annotations]
+    for detail in events.detail:
+        assert any(detail in text for text in annotations)
+
+
+def test_report_html_is_self_contained(sweep_dir, tmp_path):
+    report = report_for(Results.open(sweep_dir))
+    html = report.html()
+    assert html.count("<script") == 1 + len(report.named_figures())  # plotly.js once, then one per figure
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", html)  # nothing fetched from anywhere
+    titles = [section.title for section in report.sections]
+    assert titles == [
+        "Outcomes",
+        "Agreed terms",
+        "Timing",
+        "Positions over the talks",
+        "Sensitivity",
+        "Sampled inputs",
+    ]
+    assert "seed" in report.facts and "lhs" in report.facts["design"]
+
+
+def test_comparison_uses_one_colour_per_scenario(sweep_dir, variant_sweep_dir):
+    report = comparison_report([Results.open(sweep_dir), Results.open(variant_sweep_dir)])
+    colour_of: dict[str, set[str]] = {}
+    for _, figure in report.named_figures():
+        for trace in figure.data:
+            colour_of.setdefault(trace.name, set()).add(trace.marker.color)
+    assert set(colour_of) == {"iran_talks", "iran_talks_israel_restrained"}
+    assert all(len(c) == 1 for c in colour_of.values())
+    assert len({next(iter(c)) for c in colour_of.values()}) == 2
+
+
+# --- the real browser ---------------------------------------------------------------
+
+BROWSER = find_browser()
+needs_browser = pytest.mark.skipif(
+    BROWSER is None and not os.environ.get("CI"),
+    reason="no Chromium here (apt-get install chromium-headless-shell, or set BROWSER_PATH); CI runs these",
+)
+
+
+def render(html_path: Path) -> tuple[str, str]:
+    """Load a file in headless Chromium; return the DOM after scripts ran, and the console log."""
+    assert BROWSER is not None, "CI must install chromium-headless-shell (see .ci/run)"
+    with tempfile.TemporaryDirectory() as profile:
+        result = subprocess.run(
+            [
+                BROWSER,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={profile}",
+                "--enable-logging=stderr",
+                "--v=0",
+                "--virtual-time-budget=15000",
+                "--dump-dom",
+                html_path.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+    return result.stdout, result.stderr
+
+
+def console_errors(log: str) -> list[str]:
+    return [
+        line for line in log.splitlines() if "CONSOLE" in line and ("Uncaught" in line or "Error" in line)
+    ]
+
+
+def rendered_figures(dom: str) -> list[str]:
+    """Ids of figure divs that Plotly turned into drawn SVG."""
+    ids = re.findall(r'<div id="(figure-\d+)"', dom)
+    drawn = []
+    for n, figure_id in enumerate(ids):
+        start = dom.index(f'<div id="{figure_id}"')
+        end = dom.index(f'<div id="{ids[n + 1]}"') if n + 1 < len(ids) else len(dom)
+        if 'class="main-svg"' in dom[start:end]:
+            drawn.append(figure_id)
+    return drawn
+
+
+@needs_browser
+def test_the_error_check_can_fail(tmp_path):
+    broken = tmp_path / "broken.html"
+    broken.write_text("<html><body><script>undefinedFunction();</script></body></html>")
+    _, log = render(broken)
+    assert console_errors(log), "the console check must see an uncaught error"
+
+
+@needs_browser
+@pytest.mark.parametrize("which", ["sweep", "run"])
+def test_reports_render_every_plot_without_javascript_errors(which, sweep_dir, run_dir, tmp_path):
+    results = Results.open(sweep_dir if which == "sweep" else run_dir)
+    report = report_for(results)
+    path = tmp_path / f"{which}.html"
+    path.write_text(report.html(), encoding="utf-8")
+    dom, log = render(path)
+    assert console_errors(log) == []
+    expected = len(report.named_figures())
+    assert len(rendered_figures(dom)) == expected
+
+
+@needs_browser
+def test_comparison_renders(sweep_dir, variant_sweep_dir, tmp_path):
+    path = tmp_path / "compare.html"
+    result = subprocess.run(
+        [sys.executable, "-m", "sim", "compare", str(sweep_dir), str(variant_sweep_dir), "--out", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    dom, log = render(path)
+    assert console_errors(log) == []
+    assert len(rendered_figures(dom)) == 2
+
+
+@needs_browser
+def test_png_export(run_dir, tmp_path):
+    pytest.importorskip("kaleido")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "report",
+            str(run_dir),
+            "--out",
+            str(tmp_path / "r.html"),
+            "--png",
+            str(tmp_path / "png"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    pngs = sorted((tmp_path / "png").glob("*.png"))
+    assert len(pngs) == 2
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+
+
+def test_png_without_a_browser_says_what_to_install_and_keeps_the_html(run_dir, tmp_path):
+    environment = {**os.environ, "BROWSER_PATH": str(tmp_path / "no-such-browser")}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "report",
+            str(run_dir),
+            "--out",
+            str(tmp_path / "r.html"),
+            "--png",
+            str(tmp_path / "png"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "apt-get install chromium-headless-shell" in result.stderr
+    assert (tmp_path / "r.html").exists()
+
+
+def test_report_cli_default_path_and_bad_folder(run_dir, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "sim", "report", str(run_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert (run_dir / "report.html").exists()
+    missing = subprocess.run(
+        [sys.executable, "-m", "sim", "report", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert missing.returncode == 2
+    assert "not a dipsim results folder" in missing.stderr
+
+
+def test_reports_never_need_the_model(sweep_dir):
+    """The report reads folders: removing the scenario file changes nothing."""
+    with tempfile.TemporaryDirectory() as copy:
+        shutil.copytree(sweep_dir, Path(copy) / "sweep")
+        assert report_for(Results.open(Path(copy) / "sweep")).html()
+    assert isinstance(pd.read_parquet(sweep_dir / "sensitivity.parquet"), pd.DataFrame)
