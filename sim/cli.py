@@ -22,7 +22,7 @@ from sim.outcomes import OUTCOME_LABELS
 from sim.report.build import comparison_report, report_for
 from sim.report.data import Results
 from sim.report.png import PngUnavailableError, export_png
-from sim.results import RunFolder, check_output_folder, write_run
+from sim.results import check_output_folder, write_run
 from sim.runner import RunSettings, run_scenario
 from sim.scenario import LoadedScenario, ScenarioError, load_scenario, resolved
 from sim.sensitivity import analyse, ranking_lines
@@ -315,7 +315,7 @@ def _run(args: argparse.Namespace) -> int:
     tables, manifest = run_scenario(loaded, settings)
     clock = time.perf_counter()
     write_run(tables, folder, manifest)
-    run = RunFolder.open(folder)
+    run = Results.open(folder)
     if args.json:
         print(json.dumps(summary(run), indent=2))
         return 0

@@ -12,16 +12,15 @@ import os
 import platform
 import shutil
 import sys
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.records import RunTables
+from sim.scenario import LoadedScenario, resolved
 
 TABLES = ("rounds", "texts", "events", "outcomes", "samples")
 _PACKAGES = ("dipsim", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "scipy", "pyyaml")
@@ -82,23 +81,30 @@ def check_output_folder(folder: Path) -> None:
     )
 
 
-@dataclass(frozen=True)
-class RunFolder:
-    """A finished run read back from disk: what reports and analysis work from."""
-
-    path: Path
-    manifest: dict[str, Any]
-
-    @classmethod
-    def open(cls, path: str | Path) -> RunFolder:
-        path = Path(path)
-        manifest_path = path / "manifest.json"
-        if not manifest_path.exists():
-            raise FileNotFoundError(f"{path} is not a run folder: no manifest.json")
-        return cls(path, json.loads(manifest_path.read_text()))
-
-    def table(self, name: str) -> pd.DataFrame:
-        return pd.read_parquet(self.path / f"{name}.parquet")
+def describe_scenario(loaded: LoadedScenario) -> dict[str, Any]:
+    """The manifest sections every results folder carries: enough to read it without the scenario file."""
+    scenario = loaded.scenario
+    return {
+        "protocol": scenario.protocol.name,
+        "scenario": {
+            "name": scenario.name,
+            "path": loaded.path,
+            "sha256": loaded.sha256,
+            "files": loaded.files,
+            "resolved": resolved(scenario),
+        },
+        "issues": {
+            issue_id: {
+                "label": issue.label,
+                "unit": issue.unit,
+                "bounds": list(issue.bounds),
+                "status_quo": issue.status_quo,
+            }
+            for issue_id, issue in scenario.issues.items()
+        },
+        "actors": {a: {"name": spec.name, "role": spec.role} for a, spec in scenario.actors.items()},
+        "rounds": [{"id": r, **scenario.rounds[r].model_dump(mode="json")} for r in scenario.round_ids],
+    }
 
 
 def command_line() -> list[str]:

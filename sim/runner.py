@@ -12,8 +12,8 @@ import numpy as np
 from sim.model import NegotiationModel
 from sim.parameters import monte_carlo_points, uncertain_keys
 from sim.records import RunTables
-from sim.results import command_line, package_versions
-from sim.scenario import LoadedScenario, resolved
+from sim.results import command_line, describe_scenario, package_versions
+from sim.scenario import LoadedScenario
 
 
 @dataclass(frozen=True)
@@ -51,25 +51,7 @@ def run_scenario(loaded: LoadedScenario, settings: RunSettings) -> tuple[RunTabl
         "replicates": settings.replicates,
         "sampled": settings.sample,
         "uncertain_parameters": uncertain_keys(scenario) if settings.sample else [],
-        "protocol": scenario.protocol.name,
-        "scenario": {
-            "name": scenario.name,
-            "path": loaded.path,
-            "sha256": loaded.sha256,
-            "files": loaded.files,
-            "resolved": resolved(scenario),
-        },
-        "issues": {
-            issue_id: {"label": issue.label, "unit": issue.unit, "bounds": list(issue.bounds)}
-            for issue_id, issue in scenario.issues.items()
-        },
-        "actors": {
-            actor_id: {"name": actor.name, "role": actor.role} for actor_id, actor in scenario.actors.items()
-        },
-        "rounds": [
-            {"id": round_id, **scenario.rounds[round_id].model_dump(mode="json")}
-            for round_id in scenario.round_ids
-        ],
+        **describe_scenario(loaded),
         "versions": package_versions(),
         "timing": {"engine_seconds": round(elapsed, 4)},
     }

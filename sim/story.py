@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.results import RunFolder
+from sim.report.data import Results
 
 _VERDICT = {
     "deal": "DEAL: every principal signed the same text",
@@ -29,13 +29,13 @@ def _fmt(value: float) -> str:
     return f"{value:.0f}" if magnitude >= 100 else f"{value:.1f}" if magnitude >= 10 else f"{value:.2f}"
 
 
-def _issue_text(run: RunFolder, issue_id: str, value: float) -> str:
+def _issue_text(run: Results, issue_id: str, value: float) -> str:
     unit = run.manifest["issues"][issue_id]["unit"]
     short_unit = unit.split(" (")[0]
     return f"{issue_id} {_fmt(value)} {short_unit}"
 
 
-def replicate_story(run: RunFolder, replicate: int = 0) -> list[str]:
+def replicate_story(run: Results, replicate: int = 0) -> list[str]:
     """The round-by-round narrative of one replicate."""
     rounds = run.table("rounds")
     texts = run.table("texts")
@@ -64,7 +64,7 @@ def replicate_story(run: RunFolder, replicate: int = 0) -> list[str]:
 
 
 def _exchange_lines(
-    run: RunFolder,
+    run: Results,
     spec: dict[str, Any],
     rounds: pd.DataFrame,
     texts: pd.DataFrame,
@@ -106,7 +106,7 @@ def _exchange_lines(
     return lines
 
 
-def outcome_lines(run: RunFolder, replicate: int = 0) -> list[str]:
+def outcome_lines(run: Results, replicate: int = 0) -> list[str]:
     outcomes = run.table("outcomes")
     row = outcomes[outcomes.replicate == replicate].iloc[0]
     total = sum(r["exchanges"] for r in run.manifest["rounds"])
@@ -127,7 +127,7 @@ def outcome_lines(run: RunFolder, replicate: int = 0) -> list[str]:
     return lines
 
 
-def distribution_lines(run: RunFolder) -> list[str]:
+def distribution_lines(run: Results) -> list[str]:
     """Across replicates: how often each outcome, and the spread of agreed terms."""
     outcomes = run.table("outcomes")
     count = len(outcomes)
@@ -146,7 +146,7 @@ def distribution_lines(run: RunFolder) -> list[str]:
     return lines
 
 
-def summary(run: RunFolder) -> dict[str, Any]:
+def summary(run: Results) -> dict[str, Any]:
     """The JSON summary: replicate 0's outcome and terms, plus shares across replicates."""
     outcomes = run.table("outcomes")
     first = outcomes.iloc[0]

@@ -13,7 +13,6 @@ from sim.report import figures
 from sim.report.data import Results
 from sim.report.html import Section, page
 from sim.report.palette import scenario_colour
-from sim.results import RunFolder
 from sim.story import outcome_lines, replicate_story
 
 
@@ -74,11 +73,10 @@ def facts(results: Results) -> dict[str, str]:
 
 
 def run_report(results: Results) -> Report:
-    folder = RunFolder.open(results.path)
     rounds = results.table("rounds")
     texts = results.table("texts")
     events = results.table("events")
-    story = "\n".join(line for line in replicate_story(folder) + outcome_lines(folder)).strip("\n")
+    story = "\n".join(line for line in replicate_story(results) + outcome_lines(results)).strip("\n")
     sections = [
         Section("What happened", "The round-by-round story, as logged.", preformatted=story),
         Section(

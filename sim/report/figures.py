@@ -146,17 +146,22 @@ def _round_guides(figure: go.Figure, results: Results) -> None:
         )
 
 
+def _issue_panels(results: Results) -> go.Figure:
+    """One panel per issue, stacked over a shared exchange axis, each titled with its unit."""
+    return make_subplots(
+        rows=len(results.issues),
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.06,
+        subplot_titles=[f"{info['label']} ({info['unit']})" for info in results.issues.values()],
+    )
+
+
 def position_fans(rounds: pd.DataFrame, results: Results) -> go.Figure:
     """Median, 50 % and 90 % bands of each actor's position on each issue, over the exchanges."""
     issues = list(results.issues)
     colours = actor_colours(list(results.actors))
-    figure = make_subplots(
-        rows=len(issues),
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.06,
-        subplot_titles=[f"{results.issues[i]['label']} ({results.issues[i]['unit']})" for i in issues],
-    )
+    figure = _issue_panels(results)
     quantiles = (0.05, 0.25, 0.5, 0.75, 0.95)
     for row, issue_id in enumerate(issues, start=1):
         column = f"position_{issue_id}"
@@ -343,13 +348,7 @@ def run_positions(
     """Each actor's position, the text on the table, accept/reject marks and events, per issue."""
     issues = list(results.issues)
     colours = actor_colours(list(results.actors))
-    figure = make_subplots(
-        rows=len(issues),
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.06,
-        subplot_titles=[f"{results.issues[i]['label']} ({results.issues[i]['unit']})" for i in issues],
-    )
+    figure = _issue_panels(results)
     for row, issue_id in enumerate(issues, start=1):
         column = f"position_{issue_id}"
         for actor in results.actors:

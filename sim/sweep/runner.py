@@ -12,8 +12,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-from sim.results import command_line, package_versions
-from sim.scenario import LoadedScenario, resolved
+from sim.results import command_line, describe_scenario, package_versions
+from sim.scenario import LoadedScenario
 from sim.sweep.executors import SweepError, describe_executor, executor_for
 from sim.sweep.plan import SweepPlan, SweepSettings
 from sim.sweep.store import SweepStore
@@ -133,31 +133,12 @@ def _prepare_folder(store: SweepStore, manifest: dict[str, Any], resume: bool) -
 
 
 def _manifest(loaded: LoadedScenario, plan: SweepPlan, execution: Execution) -> dict[str, Any]:
-    scenario = loaded.scenario
     return {
         "kind": "sweep",
         "command": command_line(),
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "protocol": scenario.protocol.name,
         "sweep": plan.describe(),
         "executor": describe_executor(execution.workers, execution.scheduler, execution.dask_local),
-        "scenario": {
-            "name": scenario.name,
-            "path": loaded.path,
-            "sha256": loaded.sha256,
-            "files": loaded.files,
-            "resolved": resolved(scenario),
-        },
-        "issues": {
-            issue_id: {
-                "label": issue.label,
-                "unit": issue.unit,
-                "bounds": list(issue.bounds),
-                "status_quo": issue.status_quo,
-            }
-            for issue_id, issue in scenario.issues.items()
-        },
-        "actors": {a: {"name": spec.name, "role": spec.role} for a, spec in scenario.actors.items()},
-        "rounds": [{"id": r, **scenario.rounds[r].model_dump(mode="json")} for r in scenario.round_ids],
+        **describe_scenario(loaded),
         "versions": package_versions(),
     }
