@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +13,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 DEFAULT_SCENARIO = SCENARIOS / "iran_talks.yaml"
+
+
+def dipsim(*args: object, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run the CLI as a user would (``python -m sim``) and capture what it says."""
+    command = [sys.executable, "-m", "sim", *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env, check=False)
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -14,7 +12,7 @@ from sim.calibration.report import calibration_rows, required_keys
 from sim.calibration.suggest import suggest
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.evidence import normalise_space, scenario_path
-from tests.conftest import DEFAULT_SCENARIO, ROOT
+from tests.conftest import DEFAULT_SCENARIO, ROOT, dipsim
 
 SEEDS = ROOT / "seeds"
 
@@ -205,10 +203,6 @@ def test_a_variant_may_override_a_calibrated_value(tmp_path):
     loaded = load_scenario(variant)
     assert loaded.scenario.actors["A"].stances["cap"].position == 10
     assert loaded.scenario.actors["A"].stances["cap"].salience.dist == "uniform"
-
-
-def dipsim(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=ROOT)
 
 
 def test_calibrate_explain_israel_shows_numbers_and_sentences(loaded):

@@ -9,13 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tests.conftest import DEFAULT_SCENARIO, SCENARIOS
-
-
-def dipsim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd, check=False
-    )
+from tests.conftest import DEFAULT_SCENARIO, SCENARIOS, dipsim
 
 
 def test_run_prints_the_story_and_writes_a_run_folder(tmp_path):

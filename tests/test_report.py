@@ -6,7 +6,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from sim.scenario import load_scenario
 from sim.sensitivity import analyse
 from sim.sweep.plan import SweepSettings
 from sim.sweep.runner import Execution, run_sweep
-from tests.conftest import DEFAULT_SCENARIO, ROOT, SCENARIOS
+from tests.conftest import DEFAULT_SCENARIO, SCENARIOS, dipsim
 
 
 @pytest.fixture(scope="module")
@@ -231,13 +230,7 @@ def test_reports_render_every_plot_without_javascript_errors(which, sweep_dir, r
 @needs_browser
 def test_comparison_renders(sweep_dir, variant_sweep_dir, tmp_path):
     path = tmp_path / "compare.html"
-    result = subprocess.run(
-        [sys.executable, "-m", "sim", "compare", str(sweep_dir), str(variant_sweep_dir), "--out", str(path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = dipsim("compare", sweep_dir, variant_sweep_dir, "--out", path)
     assert result.returncode == 0, result.stderr
     dom, log = render(path)
     assert console_errors(log) == []
@@ -247,23 +240,7 @@ def test_comparison_renders(sweep_dir, variant_sweep_dir, tmp_path):
 @needs_browser
 def test_png_export(run_dir, tmp_path):
     pytest.importorskip("kaleido")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sim",
-            "report",
-            str(run_dir),
-            "--out",
-            str(tmp_path / "r.html"),
-            "--png",
-            str(tmp_path / "png"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = dipsim("report", run_dir, "--out", tmp_path / "r.html", "--png", tmp_path / "png")
     assert result.returncode == 0, result.stderr
     pngs = sorted((tmp_path / "png").glob("*.png"))
     assert len(pngs) == 2
@@ -272,23 +249,8 @@ def test_png_export(run_dir, tmp_path):
 
 def test_png_without_a_browser_says_what_to_install_and_keeps_the_html(run_dir, tmp_path):
     environment = {**os.environ, "BROWSER_PATH": str(tmp_path / "no-such-browser")}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sim",
-            "report",
-            str(run_dir),
-            "--out",
-            str(tmp_path / "r.html"),
-            "--png",
-            str(tmp_path / "png"),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=environment,
-        check=False,
+    result = dipsim(
+        "report", run_dir, "--out", tmp_path / "r.html", "--png", tmp_path / "png", env=environment
     )
     assert result.returncode == 2
     assert "apt-get install chromium-headless-shell" in result.stderr
@@ -296,22 +258,10 @@ def test_png_without_a_browser_says_what_to_install_and_keeps_the_html(run_dir, 
 
 
 def test_report_cli_default_path_and_bad_folder(run_dir, tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "sim", "report", str(run_dir)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = dipsim("report", run_dir)
     assert result.returncode == 0
     assert (run_dir / "report.html").exists()
-    missing = subprocess.run(
-        [sys.executable, "-m", "sim", "report", str(tmp_path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    missing = dipsim("report", tmp_path)
     assert missing.returncode == 2
     assert "not a dipsim results folder" in missing.stderr
 

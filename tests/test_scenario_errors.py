@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from sim.scenario import ScenarioError, load_scenario
-from tests.conftest import MINIMAL
+from tests.conftest import MINIMAL, dipsim
 
 
 def problems_of(path) -> list[str]:
@@ -181,9 +178,7 @@ def test_cli_validate_prints_every_problem_and_exits_2(write_scenario):
     path = write_scenario(
         MINIMAL.replace("capability: 0.5", "capability: 2").replace("mediator: M", "mediator: Q")
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "sim", "validate", str(path)], capture_output=True, text=True
-    )
+    result = dipsim("validate", path)
     assert result.returncode == 2
     errors = result.stderr.strip().splitlines()
     assert errors[-1] == "2 problems found."
@@ -193,8 +188,6 @@ def test_cli_validate_prints_every_problem_and_exits_2(write_scenario):
 def test_run_refuses_a_bad_scenario_without_writing_anything(write_scenario, tmp_path):
     path = write_scenario(MINIMAL.replace("capability: 0.5", "capability: 2"))
     out = tmp_path / "run"
-    result = subprocess.run(
-        [sys.executable, "-m", "sim", "run", str(path), "--out", str(out)], capture_output=True, text=True
-    )
+    result = dipsim("run", path, "--out", out)
     assert result.returncode == 2
     assert not out.exists()

@@ -21,7 +21,7 @@ from sim.sweep.executors import SweepError
 from sim.sweep.plan import SweepPlan, SweepSettings
 from sim.sweep.runner import Execution, run_sweep
 from sim.sweep.store import SweepStore
-from tests.conftest import DEFAULT_SCENARIO, ROOT, SCENARIOS
+from tests.conftest import DEFAULT_SCENARIO, ROOT, SCENARIOS, dipsim
 
 SMALL = SweepSettings(samples=24, replicates=4, design="lhs", seed=7, batch_replicates=16)
 
@@ -178,43 +178,28 @@ def test_no_torn_part_files_are_ever_visible(tmp_path):
 
 def test_small_sobol_sweep_then_sensitivity(tmp_path):
     folder = tmp_path / "sobol"
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "sim",
-            "sweep",
-            str(DEFAULT_SCENARIO),
-            "--samples",
-            "16",
-            "--replicates",
-            "2",
-            "--design",
-            "sobol",
-            "--seed",
-            "1",
-            "--log",
-            "outcomes",
-            "--out",
-            str(folder),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
+    run = dipsim(
+        "sweep",
+        DEFAULT_SCENARIO,
+        "--samples",
+        16,
+        "--replicates",
+        2,
+        "--design",
+        "sobol",
+        "--seed",
+        1,
+        "--log",
+        "outcomes",
+        "--out",
+        folder,
     )
     assert run.returncode == 0, run.stderr
     manifest = SweepStore(folder).read_manifest()
     dimensions = len(manifest["sweep"]["uncertain_parameters"])
     assert manifest["sweep"]["design_points"] == 16 * (dimensions + 2)
     assert not (folder / "rounds").exists()  # --log outcomes
-    analysis = subprocess.run(
-        [sys.executable, "-m", "sim", "sensitivity", str(folder)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    analysis = dipsim("sensitivity", folder)
     assert analysis.returncode == 0, analysis.stderr
     assert "P(deal) - sobol ST:" in analysis.stdout
     table = pd.read_parquet(folder / "sensitivity.parquet")
