@@ -157,6 +157,15 @@ def _issue_panels(results: Results) -> go.Figure:
     )
 
 
+def _finish_issue_panels(figure: go.Figure, results: Results, title: str, header: int) -> go.Figure:
+    """Unit on each panel's y axis, the exchange axis at the bottom, and a height that fits the panels."""
+    for row, info in enumerate(results.issues.values(), start=1):
+        figure.update_yaxes(title_text=info["unit"].split(" (")[0], row=row, col=1)
+    figure.update_xaxes(title_text="exchange (counted across rounds)", row=len(results.issues), col=1)
+    figure.update_layout(template=TEMPLATE, height=260 * len(results.issues) + header, title=title)
+    return figure
+
+
 def position_fans(rounds: pd.DataFrame, results: Results) -> go.Figure:
     """Median, 50 % and 90 % bands of each actor's position on each issue, over the exchanges."""
     issues = list(results.issues)
@@ -202,14 +211,12 @@ def position_fans(rounds: pd.DataFrame, results: Results) -> go.Figure:
                 row=row,
                 col=1,
             )
-        figure.update_yaxes(title_text=results.issues[issue_id]["unit"].split(" (")[0], row=row, col=1)
-    figure.update_xaxes(title_text="exchange (counted across rounds)", row=len(issues), col=1)
-    figure.update_layout(
-        template=TEMPLATE,
-        height=260 * len(issues) + 120,
-        title="Positions over the talks: median with 50% and 90% bands, among replicates still negotiating",
+    return _finish_issue_panels(
+        figure,
+        results,
+        "Positions over the talks: median with 50% and 90% bands, among replicates still negotiating",
+        header=120,
     )
-    return figure
 
 
 def sensitivity_ranking(sensitivity: pd.DataFrame, top: int = 12) -> go.Figure:
@@ -317,10 +324,6 @@ def _axis_label(parameter: str) -> str:
     return "<br>".join(p.replace("_", " ") for p in parts)
 
 
-def _short(parameter: str) -> str:
-    return parameter.removeprefix("actors.").replace(".stances.", " ").replace(".red_lines.", " red line ")
-
-
 def influential_parameters(
     samples: pd.DataFrame, outcomes: pd.DataFrame, sensitivity: pd.DataFrame | None, count: int = 8
 ) -> list[str]:
@@ -410,15 +413,13 @@ def run_positions(
                 row=row,
                 col=1,
             )
-        figure.update_yaxes(title_text=results.issues[issue_id]["unit"].split(" (")[0], row=row, col=1)
     _event_marks(figure, events)
-    figure.update_xaxes(title_text="exchange (counted across rounds)", row=len(issues), col=1)
-    figure.update_layout(
-        template=TEMPLATE,
-        height=260 * len(issues) + 140,
-        title="The talks, exchange by exchange: positions, the text on the table, responses and events",
+    return _finish_issue_panels(
+        figure,
+        results,
+        "The talks, exchange by exchange: positions, the text on the table, responses and events",
+        header=140,
     )
-    return figure
 
 
 def _event_marks(figure: go.Figure, events: pd.DataFrame) -> None:

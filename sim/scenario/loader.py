@@ -52,23 +52,23 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     """Load, merge, validate; raise :class:`ScenarioError` listing every problem."""
     evidence: list[LoadedEvidence] = []
     document = load_with_extends(Path(path), partial(apply_calibration, used=evidence))
-    problems = _schema_problems(document) + [
+    scenario, problems = _validate(document)
+    problems += [
         Problem(document.locate(where), where, message) for where, message in check_references(document.data)
     ]
-    if problems:
+    if problems or scenario is None:
         raise ScenarioError(_unique(problems))
-    scenario = Scenario.model_validate(document.data)
     return LoadedScenario(
         scenario, str(path), document.files, evidence[0] if evidence else None, dict(document.locations)
     )
 
 
-def _schema_problems(document: SourceDocument) -> list[Problem]:
+def _validate(document: SourceDocument) -> tuple[Scenario | None, list[Problem]]:
+    """The scenario, or the schema's problems with their lines: validated once either way."""
     try:
-        Scenario.model_validate(document.data)
+        return Scenario.model_validate(document.data), []
     except ValidationError as exc:
-        return [_problem_from(error, document) for error in exc.errors()]
-    return []
+        return None, [_problem_from(error, document) for error in exc.errors()]
 
 
 def _problem_from(error: Any, document: SourceDocument) -> Problem:
