@@ -18,6 +18,7 @@ from pathlib import Path
 from sim import __version__
 from sim.calibration.report import calibration_json, calibration_lines
 from sim.calibration.suggest import suggest, suggestion_lines
+from sim.comparison import comparison_lines, protocol_names, run_protocols
 from sim.outcomes import OUTCOME_LABELS
 from sim.report.build import comparison_report, report_for
 from sim.report.data import Results
@@ -25,6 +26,7 @@ from sim.report.png import PngUnavailableError, export_png
 from sim.results import check_output_folder, write_run
 from sim.runner import RunSettings, run_scenario
 from sim.scenario import LoadedScenario, ScenarioError, load_scenario, resolved
+from sim.scenario.schema import PROTOCOL_NAMES
 from sim.sensitivity import analyse, ranking_lines
 from sim.story import distribution_lines, outcome_lines, replicate_story, summary
 from sim.sweep.designs import DESIGNS
@@ -64,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="run folder (default results/runs/<scenario>-...)")
     run.add_argument("--json", action="store_true", help="print a JSON summary instead of the story")
     run.add_argument("--replicate", type=int, default=0, help="which replicate's story to print")
+    run.add_argument(
+        "--protocol",
+        metavar="NAME",
+        help="run under this protocol instead of the scenario's: "
+        f"{', '.join(PROTOCOL_NAMES)}; a comma-separated list, or 'all' to compare them side by side",
+    )
     run.set_defaults(handler=_run)
 
     validate = commands.add_parser("validate", help="check a scenario file and report every problem")
@@ -310,6 +318,15 @@ def _run(args: argparse.Namespace) -> int:
     if not 0 <= args.replicate < settings.replicates:
         print(f"--replicate must be between 0 and {settings.replicates - 1}", file=sys.stderr)
         return 2
+    if args.protocol is not None:
+        try:
+            names = protocol_names(args.protocol)
+        except ValueError as error:
+            print(f"dipsim: --protocol: {error}", file=sys.stderr)
+            return 2
+        if len(names) > 1:
+            return _run_protocols(args, loaded, names, settings)
+        loaded = loaded.with_protocol(names[0])
     folder = args.out or _default_folder(loaded.scenario.name, settings)
     check_output_folder(folder)  # before computing, so a bad --out wastes nothing
     tables, manifest = run_scenario(loaded, settings)
@@ -335,6 +352,32 @@ def _run(args: argparse.Namespace) -> int:
             print(line)
     engine = manifest["timing"]["engine_seconds"]
     print(f"\nRun folder: {folder}  (engine {engine:.2f} s, writing {time.perf_counter() - clock:.2f} s)")
+    return 0
+
+
+def _run_protocols(
+    args: argparse.Namespace, loaded: LoadedScenario, names: list[str], settings: RunSettings
+) -> int:
+    """``run --protocol all``: one run folder per protocol, and a side-by-side table."""
+    folder = args.out or _default_folder(f"{loaded.scenario.name}-protocols", settings)
+    folders = run_protocols(loaded, names, settings, folder)
+    runs = {name: Results.open(path) for name, path in folders.items()}
+    if args.json:
+        print(
+            json.dumps(
+                {"folder": str(folder), "protocols": {n: summary(r) for n, r in runs.items()}}, indent=2
+            )
+        )
+        return 0
+    print(
+        f"dipsim {__version__} - {loaded.scenario.name} - seed {settings.seed} - "
+        f"{settings.replicates} replicate{'s' if settings.replicates > 1 else ''} - "
+        + ("sampled parameters" if settings.sample else "central parameter values")
+    )
+    print("Outcome by protocol (the same scenario file, the same seed):")
+    for line in comparison_lines(runs):
+        print("  " + line)
+    print(f"\nRun folders: {folder}/<protocol>")
     return 0
 
 

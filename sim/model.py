@@ -54,8 +54,6 @@ class NegotiationModel(mesa.Model):
         self.agent_by_id = {agent.actor_id: agent for agent in self.actors}
         self.principals = [a for a in self.actors if a.role == "principal"]
         self.influencers = [a for a in self.actors if a.role == "influencer"]
-        self.pressure_rate = self.draw["protocol.pressure_rate"]
-        self.noise = self.draw["protocol.noise"]
         self.text = np.tile(self.layout.status_quo, (replicates, 1))
         self.status = np.zeros(replicates, dtype=np.int8)
         self.ended_step = np.zeros(replicates, dtype=np.int16)
@@ -105,7 +103,7 @@ class NegotiationModel(mesa.Model):
         self.protocol.exchange(self, slot)
         self.clock += 1
         if self.clock >= self.layout.total_steps:
-            self._close_as_stalemate(slot)
+            self._close_at_deadline(slot)
         if not self.active().any():
             self.running = False
 
@@ -203,7 +201,14 @@ class NegotiationModel(mesa.Model):
                 f"its deadline (end of round {principal.spec.deadline}) passed without a deal",
             )
 
-    def _close_as_stalemate(self, slot: Slot) -> None:
+    def _close_at_deadline(self, slot: Slot) -> None:
+        """Open talks end in stalemate; a forecasting model's run ends with its forecast."""
+        if self.protocol.forecasts:
+            still = self.active()
+            self.deal_text[still] = self.text[still]
+            ended = self.end_talks(still, Status.FORECAST, None)
+            self.recorder.event(slot, np.flatnonzero(ended), "forecast", "forecast", -1, "final forecast")
+            return
         ended = self.end_talks(self.active(), Status.STALEMATE, None)
         self.recorder.event(slot, np.flatnonzero(ended), "deadline", "stalemate", -1, "deadline passed")
 
@@ -232,7 +237,7 @@ class NegotiationModel(mesa.Model):
         calendar = self.layout.calendar
         round_number = np.array([0] + [slot.round_number for slot in calendar], dtype=np.int16)
         ended = self.ended_step.astype(np.int64)
-        dealt = self.status == Status.DEAL
+        dealt = (self.status == Status.DEAL) | (self.status == Status.FORECAST)
         terms = self.layout.to_units(self.deal_text)
         columns: dict[str, pa.Array] = {
             "replicate": pa.array(np.arange(self.replicates, dtype=np.int32)),

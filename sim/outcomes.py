@@ -13,6 +13,8 @@ class Status(IntEnum):
     BREAKDOWN: the talks collapsed without force: a principal's deadline passed, a
         principal's walk_out red line fired, or an event ended them as a breakdown.
     ESCALATION: an actor took its outside option by force (e.g. a strike).
+    FORECAST: a forecasting model (expected utility, compromise, median, Nash) reached
+        the end of the calendar; its terms are the forecast, not a signed text.
     """
 
     ACTIVE = 0
@@ -20,6 +22,7 @@ class Status(IntEnum):
     STALEMATE = 2
     BREAKDOWN = 3
     ESCALATION = 4
+    FORECAST = 5
 
     @property
     def label(self) -> str:

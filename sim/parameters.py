@@ -15,15 +15,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.scenario.distributions import is_uncertain, quantile
+from sim.scenario.distributions import _Dist, is_uncertain, quantile
 from sim.scenario.schema import Scenario, Uncertain
 
 
 def parameter_specs(scenario: Scenario) -> dict[str, Uncertain]:
     """Every numeric parameter of the scenario, keyed by its dotted path, in a fixed order."""
     specs: dict[str, Uncertain] = {
-        "protocol.pressure_rate": scenario.protocol.pressure_rate,
-        "protocol.noise": scenario.protocol.noise,
+        f"protocol.{name}": value
+        for name, value in scenario.protocol
+        if isinstance(value, float | _Dist)  # the numeric settings; names, choices and grids are fixed
     }
     for actor_id, actor in scenario.actors.items():
         prefix = f"actors.{actor_id}"

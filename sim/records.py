@@ -17,8 +17,19 @@ import pyarrow as pa
 
 from sim.layout import Layout, Slot
 
-RESPONSES = ("accept", "reject", "propose", "draft", "press", "observe")
-EVENT_KINDS = ("event", "red_line", "walk_out", "deal", "stalemate")
+RESPONSES = (
+    "accept",
+    "reject",
+    "propose",
+    "draft",
+    "press",
+    "observe",
+    "hold",
+    "confront",
+    "compromise",
+    "capitulate",
+)
+EVENT_KINDS = ("event", "red_line", "walk_out", "deal", "stalemate", "move", "forecast")
 
 
 @dataclass(frozen=True)
@@ -71,7 +82,8 @@ class Recorder:
         """Log one exchange for the given replicates.
 
         positions: [n, A, I] normalised; aspiration, utility, perceived: [n, A];
-        response: [n, A] codes into RESPONSES; text: [n, I] normalised.
+        response: [n, A] codes into RESPONSES; text: [n, I] normalised;
+        proposer -1 marks a forecast that nobody proposed.
         """
         if not self.enabled or len(replicates) == 0:
             return
@@ -136,7 +148,7 @@ class Recorder:
         rows = self._texts
         columns: dict[str, pa.Array] = {
             **_slot_columns(rows, round_ids),
-            "proposer": _categorical(rows["proposer"], self.layout.actor_ids),
+            "proposer": _actor_or_blank(rows["proposer"], self.layout.actor_ids),
         }
         for issue_id in self.layout.issue_ids:
             columns[issue_id] = pa.array(_concat(rows[issue_id], np.float64))

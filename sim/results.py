@@ -86,6 +86,7 @@ def describe_scenario(loaded: LoadedScenario) -> dict[str, Any]:
     scenario = loaded.scenario
     return {
         "protocol": scenario.protocol.name,
+        "protocol_settings": resolved(scenario)["protocol"],
         "scenario": {
             "name": scenario.name,
             "path": loaded.path,

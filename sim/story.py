@@ -7,18 +7,21 @@ reconstruct.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sim.report.data import Results
+from sim.scenario.schema import FORECASTING_PROTOCOLS
 
 _VERDICT = {
     "deal": "DEAL: every principal signed the same text",
     "stalemate": "STALEMATE: the deadline passed with talks still open",
     "breakdown": "BREAKDOWN: a principal walked out",
     "escalation": "ESCALATION: an actor took its outside option by force",
+    "forecast": "FORECAST: the model's prediction of the group decision",
 }
 
 
@@ -82,6 +85,8 @@ def _exchange_lines(
         lines.append(f"  {marker} ! {event.detail or event.event}{who}")
     if not text.empty:
         row = text.iloc[0]
+        if not row.proposer:
+            return [*lines, *_forecast_lines(run, events, row, exchange)]
         verb = "drafts" if actors[row.proposer]["role"] == "mediator" else "proposes"
         terms = "; ".join(_issue_text(run, issue, row[issue]) for issue in spec["agenda"])
         lines.append(f"  {exchange}. {row.proposer} {verb}: {terms}")
@@ -106,6 +111,17 @@ def _exchange_lines(
     return lines
 
 
+def _forecast_lines(run: Results, events: pd.DataFrame, row: pd.Series, exchange: int) -> list[str]:
+    """A forecasting model's exchange: who moved (expected utility), then the forecast."""
+    lines = []
+    moves = events[(events.exchange == exchange) & (events.kind == "move")]
+    if not moves.empty:
+        lines.append("     " + "; ".join(f"{m.actor} {m.detail}" for m in moves.itertuples()))
+    terms = "; ".join(_issue_text(run, issue, row[issue]) for issue in run.manifest["issues"])
+    lines.append(f"  {exchange}. forecast: {terms}")
+    return lines
+
+
 def outcome_lines(run: Results, replicate: int = 0) -> list[str]:
     outcomes = run.table("outcomes")
     row = outcomes[outcomes.replicate == replicate].iloc[0]
@@ -116,7 +132,7 @@ def outcome_lines(run: Results, replicate: int = 0) -> list[str]:
         + (f" ({row.by})" if row.by else "")
         + f", in round {row['round']} ({row.round_id}), exchange {row.exchanges} of {total}.",
     ]
-    if row.outcome == "deal":
+    if row.outcome in ("deal", "forecast"):
         lines.append("  Terms: " + "; ".join(_issue_text(run, i, row[i]) for i in run.manifest["issues"]))
     utilities = [
         f"{actor_id} {row[f'utility_{actor_id}']:.2f}"
@@ -156,7 +172,7 @@ def summary(run: Results) -> dict[str, Any]:
     def number(value: float) -> float | None:
         return None if pd.isna(value) else float(value)
 
-    return {
+    result = {
         "run": str(run.path),
         "scenario": run.manifest["scenario"]["name"],
         "seed": run.manifest["seed"],
@@ -173,4 +189,39 @@ def summary(run: Results) -> dict[str, Any]:
         "median_terms_given_deal": {
             issue: number(deals[issue].median()) if not deals.empty else None for issue in issues
         },
+    }
+    if run.manifest["protocol"] in FORECASTING_PROTOCOLS:
+        result["forecast"] = forecast_summary(run, number)
+    return result
+
+
+def forecast_summary(run: Results, number: Callable[[float], float | None]) -> dict[str, Any]:
+    """Replicate 0's final forecast per issue and its path, plus the spread across replicates."""
+    issues = list(run.manifest["issues"])
+    outcomes = run.table("outcomes")
+    forecasts = outcomes[outcomes.outcome == "forecast"]
+    texts = run.table("texts")
+    path = texts[texts.replicate == 0].sort_values("step")
+    return {
+        "position": {issue: number(outcomes.iloc[0][issue]) for issue in issues},
+        "path": [
+            {
+                "step": int(row.step),
+                "round": int(row["round"]),
+                "round_id": str(row.round_id),
+                "exchange": int(row.exchange),
+                **{issue: number(row[issue]) for issue in issues},
+            }
+            for _, row in path.iterrows()
+        ],
+        "across_replicates": {
+            issue: {
+                "median": number(forecasts[issue].median()),
+                "p05": number(forecasts[issue].quantile(0.05)),
+                "p95": number(forecasts[issue].quantile(0.95)),
+            }
+            for issue in issues
+        }
+        if not forecasts.empty
+        else None,
     }

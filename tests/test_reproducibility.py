@@ -83,7 +83,7 @@ def test_replicates_of_a_central_batch_differ_only_by_noise(loaded):
 @pytest.mark.parametrize("name", sorted(PROTOCOLS))
 def test_protocol_contract_pickle_and_reproducibility(loaded, name):
     """Every protocol: a model pickles mid-run and continues exactly as the original would."""
-    scenario = loaded.scenario
+    scenario = loaded.with_protocol(name).scenario
     assert scenario.protocol.name == name
     model = NegotiationModel(scenario, replicates=8, seed=3)
     model.step()

@@ -7,9 +7,24 @@ and text and applies their answers. New protocols register here by name.
 from __future__ import annotations
 
 from sim.protocols.base import Protocol
+from sim.protocols.forecasts import (
+    CompromiseProtocol,
+    ExpectedUtilityProtocol,
+    NashProtocol,
+    WeightedMedianProtocol,
+)
 from sim.protocols.single_text import SingleTextProtocol
 
-PROTOCOLS: dict[str, type[Protocol]] = {SingleTextProtocol.name: SingleTextProtocol}
+PROTOCOLS: dict[str, type[Protocol]] = {
+    protocol.name: protocol
+    for protocol in (
+        SingleTextProtocol,
+        ExpectedUtilityProtocol,
+        CompromiseProtocol,
+        WeightedMedianProtocol,
+        NashProtocol,
+    )
+}
 
 
 def protocol_named(name: str) -> Protocol:

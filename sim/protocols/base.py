@@ -16,6 +16,7 @@ class Protocol(ABC):
 
     name: ClassVar[str]
     citation: ClassVar[str]
+    forecasts: ClassVar[bool] = False  # True: predicts the group decision instead of simulating signatures
 
     @abstractmethod
     def exchange(self, model: NegotiationModel, slot: Slot) -> None:

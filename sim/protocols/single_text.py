@@ -65,7 +65,8 @@ class SingleTextProtocol(Protocol):
             )
         model.text[live] = proposal
 
-        perceived = np.array([p.perceive(model.text, model.noise) for p in principals])
+        noise = model.draw["protocol.noise"]
+        perceived = np.array([p.perceive(model.text, noise) for p in principals])
         accepts = np.array(
             [p.accepts(model.text, seen) for p, seen in zip(principals, perceived, strict=True)]
         )
@@ -105,7 +106,7 @@ class SingleTextProtocol(Protocol):
         p_j += lambda * sum_k w_k (p_k - p_j) / (w_j + sum_k w_k), w = capability x salience:
         a convex combination, so positions never leave the issue's bounds.
         """
-        rate = model.pressure_rate[active, None]
+        rate = model.draw["protocol.pressure_rate"][active, None]
         for principal in model.principals:
             pressers = model.pressers_of(principal)
             if not pressers:

@@ -24,6 +24,7 @@ OUTCOME_COLOURS = {
     "stalemate": "#999999",
     "breakdown": "#E69F00",
     "escalation": "#D55E00",
+    "forecast": "#0072B2",
 }
 SCENARIO_COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from sim.scenario.calibration import apply_calibration
 from sim.scenario.evidence import LoadedEvidence
 from sim.scenario.references import check_references
-from sim.scenario.schema import _DISTRIBUTION, Scenario
+from sim.scenario.schema import _DISTRIBUTION, PROTOCOL_NAMES, ProtocolSettings, Scenario
 from sim.scenario.yaml_source import (
     Location,
     PathKey,
@@ -22,6 +22,8 @@ from sim.scenario.yaml_source import (
     SourceDocument,
     load_with_extends,
 )
+
+_PROTOCOL_SETTINGS: TypeAdapter = TypeAdapter(ProtocolSettings)
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,19 @@ class LoadedScenario:
     files: dict[str, str]  # every file read (the variant, its bases, the evidence), name -> text
     evidence: LoadedEvidence | None = None  # the calibration the base scenario names, if any
     sources: dict[PathKey, Location] = field(default_factory=dict)  # where each value was written
+
+    def with_protocol(self, name: str) -> LoadedScenario:
+        """The same scenario run under another protocol (its settings from the file if it names it).
+
+        This is how one scenario file is compared across models: everything but
+        the mechanism stays as written, and the manifest records the swap.
+        """
+        if self.scenario.protocol.name == name:
+            return self
+        if name not in PROTOCOL_NAMES:
+            raise ValueError(f"unknown protocol {name!r} (known: {', '.join(PROTOCOL_NAMES)})")
+        settings = _PROTOCOL_SETTINGS.validate_python({"name": name})
+        return replace(self, scenario=self.scenario.model_copy(update={"protocol": settings}))
 
     def source_of(self, path: PathKey) -> Location | None:
         return self.sources.get(tuple(path))
@@ -73,6 +88,8 @@ def _validate(document: SourceDocument) -> tuple[Scenario | None, list[Problem]]
 
 def _problem_from(error: Any, document: SourceDocument) -> Problem:
     path = tuple(error["loc"])
+    if path[:1] == ("protocol",) and len(path) > 1 and path[1] in PROTOCOL_NAMES:
+        path = path[:1] + path[2:]  # drop pydantic's union tag: it is not a key in the file
     message = error["msg"]
     if error["type"] == "extra_forbidden":
         message = "unknown key (not part of the scenario schema; check the spelling)"

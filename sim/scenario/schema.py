@@ -17,7 +17,9 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     TypeAdapter,
     ValidationError,
     model_validator,
@@ -199,7 +201,88 @@ class SingleTextSettings(Frozen):
     grid: int = Field(default=21, ge=5, le=201)
 
 
-ProtocolSettings = SingleTextSettings
+class ExpectedUtilitySettings(Frozen):
+    """Bueno de Mesquita's expected-utility challenge model, as specified by Scholz et al. (2011).
+
+    Every choice the published specification leaves open is a setting here, so
+    that a forecast can be reproduced under the reading another replication
+    made; docs/model.md section 12 gives the reasons for each default.
+    """
+
+    name: Literal["expected_utility"]
+    q: UnitInterval = Field(
+        default=1.0, description="Probability the status quo holds if i does not challenge (Scholz: 1)."
+    )
+    risk: Literal["endogenous", "neutral", "scenario"] = Field(
+        default="endogenous",
+        description="endogenous: BDM's security-level risk exponents; neutral: r = 1; "
+        "scenario: each actor's own 'risk' attitude.",
+    )
+    distance_scale: Literal["positions", "issue"] = Field(
+        default="positions",
+        description="Normalise distances by the spread of current positions (Scholz) or the issue's bounds.",
+    )
+    perspective: Literal["each", "own"] = Field(
+        default="each",
+        description="each: j's expected utility of challenging i uses j's risk exponent; "
+        "own: i estimates it with its own exponent.",
+    )
+    conflict: Literal["no_move", "loser_moves"] = Field(
+        default="no_move",
+        description="When both sides expect to gain from a challenge, nobody moves (BDM 1997: "
+        "conflict has an uncertain outcome) or the expected loser gives in.",
+    )
+    offer_choice: Literal["enforceable", "smallest_move"] = Field(
+        default="enforceable",
+        description="Accept the offer backed by the highest expected utility (ties: least movement), "
+        "or simply the one that moves the actor least.",
+    )
+    forecast: Literal["median", "mean"] = Field(
+        default="median", description="The forecast read off the positions each round."
+    )
+
+
+class CompromiseSettings(Frozen):
+    """The capability x salience weighted mean of positions (Achen 2006; Van den Bos 1991)."""
+
+    name: Literal["compromise"]
+
+
+class WeightedMedianSettings(Frozen):
+    """The capability x salience weighted median position (Black 1948)."""
+
+    name: Literal["weighted_median"]
+
+
+class NashSettings(Frozen):
+    """The asymmetric Nash bargaining solution over every stakeholder (Nash 1950; Achen 2006)."""
+
+    name: Literal["nash"]
+    grid: int = Field(default=41, ge=5, le=201)
+
+
+def _protocol_tag(value: object) -> str | None:
+    """A protocol block without a name is the default protocol, as before names existed."""
+    if isinstance(value, dict):
+        return value.get("name", "single_text")
+    return getattr(value, "name", None)
+
+
+ProtocolSettings = Annotated[
+    Annotated[SingleTextSettings, Tag("single_text")]
+    | Annotated[ExpectedUtilitySettings, Tag("expected_utility")]
+    | Annotated[CompromiseSettings, Tag("compromise")]
+    | Annotated[WeightedMedianSettings, Tag("weighted_median")]
+    | Annotated[NashSettings, Tag("nash")],
+    Discriminator(
+        _protocol_tag,
+        custom_error_type="unknown_protocol",
+        custom_error_message="unknown protocol name: expected one of single_text, expected_utility, "
+        "compromise, weighted_median, nash",
+    ),
+]
+PROTOCOL_NAMES = ("single_text", "expected_utility", "compromise", "weighted_median", "nash")
+FORECASTING_PROTOCOLS = PROTOCOL_NAMES[1:]
 
 
 class PositionCondition(Threshold):

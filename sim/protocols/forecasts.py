@@ -1,0 +1,227 @@
+"""Forecasting models from the literature, run on the same scenario and engine as the bargaining protocol.
+
+They predict the group's decision on each issue from the actors' capability,
+salience and position, rather than simulating who signs what. Each exchange on
+the calendar is one iteration: events fire as in any run, the forecast is
+recomputed from the actors' current positions, and the forecast is what lies
+"on the table" (logged in the texts table). At the end of the calendar every
+replicate still running closes with the outcome ``forecast`` and the final
+forecast as its terms. Red lines, deadlines and aspirations belong to the
+bargaining protocol and play no part here; an event that ends the talks still
+ends them. Every issue is forecast at every exchange, whatever the agenda.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from sim.expected_utility import Choices, Move, play_round
+from sim.forecasting import weighted_mean, weighted_median
+from sim.layout import Slot
+from sim.protocols.base import Protocol
+from sim.records import RESPONSES
+from sim.utility import nash_text
+
+if TYPE_CHECKING:
+    from sim.model import NegotiationModel
+
+
+class ForecastProtocol(Protocol):
+    """Shared loop: events, forecast from current positions, log; subclasses say how to forecast."""
+
+    forecasts: ClassVar[bool] = True
+
+    def exchange(self, model: NegotiationModel, slot: Slot) -> None:
+        model.fire_events(slot)
+        active = model.active()
+        if not active.any():
+            return
+        live = np.flatnonzero(active)
+        responses = self.update_positions(model, live, slot)
+        model.text[live] = self.forecast(model, live)
+        self._record(model, slot, live, responses)
+
+    def update_positions(self, model: NegotiationModel, live: np.ndarray, slot: Slot) -> np.ndarray:
+        """Let the actors move, if the model has them move; returns response codes [len(live), A]."""
+        return np.full((len(live), len(model.actors)), RESPONSES.index("observe"), dtype=np.int8)
+
+    def forecast(self, model: NegotiationModel, live: np.ndarray) -> np.ndarray:
+        """The forecast package [len(live), I] from the actors' current positions."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _record(model: NegotiationModel, slot: Slot, live: np.ndarray, responses: np.ndarray) -> None:
+        if not model.recorder.enabled:
+            return
+        nothing = np.full((len(live), len(model.actors)), np.nan)
+        model.recorder.exchange(
+            slot,
+            live,
+            positions=np.stack(
+                [np.where(a.has_stance, a.position[live], np.nan) for a in model.actors], axis=1
+            ),
+            aspiration=nothing,
+            utility=np.stack([model.utility_on_table(a)[live] for a in model.actors], axis=1),
+            perceived=nothing,
+            response=responses,
+            text=model.text[live],
+            proposer=-1,
+        )
+
+
+def _stakes(model: NegotiationModel, live: np.ndarray, issue: int) -> tuple[np.ndarray, ...]:
+    """Positions, capability, salience [len(live), n] of the actors with a stake in one issue."""
+    holders = [a for a in model.actors if a.has_stance[issue]]
+    positions = np.stack([a.position[live, issue] for a in holders], axis=1)
+    capability = np.stack([a.capability[live] for a in holders], axis=1)
+    salience = np.stack([a.salience[live, issue] for a in holders], axis=1)
+    return positions, capability, salience
+
+
+class _PerIssueForecast(ForecastProtocol):
+    """Forecasts that treat each issue on its own, from capability x salience weights."""
+
+    @staticmethod
+    def rule(positions: np.ndarray, weights: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def forecast(self, model: NegotiationModel, live: np.ndarray) -> np.ndarray:
+        result = model.text[live].copy()
+        for issue in range(len(model.layout.issue_ids)):
+            if not any(a.has_stance[issue] for a in model.actors):
+                continue  # nobody cares: the status quo stands
+            positions, capability, salience = _stakes(model, live, issue)
+            result[:, issue] = self.rule(positions, capability * salience, result[:, issue])
+        return result
+
+
+class CompromiseProtocol(_PerIssueForecast):
+    name: ClassVar[str] = "compromise"
+    citation: ClassVar[str] = "Van den Bos 1991; Achen 2006 (the compromise model)"
+    rule = staticmethod(weighted_mean)
+
+
+class WeightedMedianProtocol(_PerIssueForecast):
+    name: ClassVar[str] = "weighted_median"
+    citation: ClassVar[str] = "Black 1948 (median voter)"
+    rule = staticmethod(weighted_median)
+
+
+class NashProtocol(ForecastProtocol):
+    """The asymmetric Nash bargaining package over every actor with a stake.
+
+    Utilities are dipsim's (salience-weighted spatial utility, curvature from
+    risk attitude), the disagreement point is each actor's reservation value,
+    and bargaining power is capability x the actor's mean salience over the
+    issues it cares about. On a single issue this is Achen's (2006) c x s
+    weighted Nash solution: salience cannot act through utility there, because
+    Nash's solution ignores a rescaling of any one party's utility.
+    """
+
+    name: ClassVar[str] = "nash"
+    citation: ClassVar[str] = "Nash 1950; Kalai 1977; Achen 2006"
+
+    def forecast(self, model: NegotiationModel, live: np.ndarray) -> np.ndarray:
+        holders = [a for a in model.actors if a.has_stance.any()]
+        weights = np.stack([a.weights[live] for a in holders], axis=1)
+        salience = np.stack([a.salience[live] for a in holders], axis=1)
+        stakes = np.stack([a.has_stance for a in holders])  # [P, I]
+        mean_salience = salience.sum(axis=2) / stakes.sum(axis=1)[None, :]
+        start = CompromiseProtocol().forecast(model, live)  # a good first guess: the concave optimum is near
+        return nash_text(
+            start=start,
+            movable=np.ones(len(model.layout.issue_ids), dtype=bool) & stakes.any(axis=0),
+            ideal=np.stack([a.position[live] for a in holders], axis=1),
+            weights=weights,
+            gamma=np.stack([a.gamma[live] for a in holders], axis=1),
+            disagreement=np.stack([a.reservation[live] for a in holders], axis=1),
+            power=np.stack([a.capability[live] for a in holders], axis=1) * mean_salience,
+            grid=model.spec.protocol.grid,
+            sweeps=3,
+        )
+
+
+_MOVE_RESPONSES = {
+    Move.HOLD: "hold",
+    Move.CONFRONTED: "confront",
+    Move.COMPROMISED: "compromise",
+    Move.CAPITULATED: "capitulate",
+}
+
+
+class ExpectedUtilityProtocol(ForecastProtocol):
+    """Bueno de Mesquita's challenge model: actors move, then the forecast is read off."""
+
+    name: ClassVar[str] = "expected_utility"
+    citation: ClassVar[str] = "Bueno de Mesquita 1994, 1997; Scholz, Calbert & Smith 2011"
+
+    def update_positions(self, model: NegotiationModel, live: np.ndarray, slot: Slot) -> np.ndarray:
+        settings = model.spec.protocol
+        choices = Choices(
+            risk=settings.risk,
+            distance_scale=settings.distance_scale,
+            perspective=settings.perspective,
+            conflict=settings.conflict,
+            offer_choice=settings.offer_choice,
+        )
+        q = model.draw["protocol.q"][live]
+        responses = np.full((len(live), len(model.actors)), RESPONSES.index("observe"), dtype=np.int8)
+        strongest = np.zeros((len(live), len(model.actors)), dtype=np.int8)  # the largest move per actor
+        for issue, issue_id in enumerate(model.layout.issue_ids):
+            holders = [a for a in model.actors if a.has_stance[issue]]
+            if len(holders) < 2:
+                continue
+            positions, capability, salience = _stakes(model, live, issue)
+            gamma = np.stack([a.gamma[live] for a in holders], axis=1)
+            result = play_round(positions, capability, salience, q, choices, gamma)
+            for n, agent in enumerate(holders):
+                agent.position[live, issue] = result.positions[:, n]
+                strongest[:, agent.index] = np.maximum(strongest[:, agent.index], result.move[:, n])
+                self._log_moves(model, slot, live, issue_id, agent.actor_id, holders, result, n)
+        for agent in model.actors:
+            if agent.has_stance.any():
+                codes = np.array([RESPONSES.index(_MOVE_RESPONSES[m]) for m in Move], dtype=np.int8)
+                responses[:, agent.index] = codes[strongest[:, agent.index]]
+        return responses
+
+    @staticmethod
+    def _log_moves(
+        model: NegotiationModel,
+        slot: Slot,
+        live: np.ndarray,
+        issue_id: str,
+        actor_id: str,
+        holders: list,
+        result: object,
+        n: int,
+    ) -> None:
+        """One 'move' event per actor that changed position, naming whom it moved towards."""
+        if not model.recorder.enabled:
+            return
+        for m in (Move.CONFRONTED, Move.COMPROMISED, Move.CAPITULATED):
+            for k, other in enumerate(holders):
+                rows = live[(result.move[:, n] == m) & (result.towards[:, n] == k)]
+                if len(rows):
+                    verb = {Move.CONFRONTED: "gives way to", Move.COMPROMISED: "compromises with"}.get(
+                        m, "capitulates to"
+                    )
+                    model.recorder.event(
+                        slot,
+                        rows,
+                        f"move:{actor_id}",
+                        "move",
+                        model.agent_by_id[actor_id].index,
+                        f"{verb} {other.actor_id} on {issue_id}",
+                    )
+
+    def forecast(self, model: NegotiationModel, live: np.ndarray) -> np.ndarray:
+        rule = weighted_median if model.spec.protocol.forecast == "median" else weighted_mean
+        result = model.text[live].copy()
+        for issue in range(len(model.layout.issue_ids)):
+            if not any(a.has_stance[issue] for a in model.actors):
+                continue
+            positions, capability, salience = _stakes(model, live, issue)
+            result[:, issue] = rule(positions, capability * salience, result[:, issue])
+        return result
