@@ -11,13 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.outcomes import SETTLED
 from sim.report.data import Results
 from sim.results import check_output_folder, write_run
 from sim.runner import RunSettings, run_scenario
 from sim.scenario import LoadedScenario
 from sim.scenario.schema import PROTOCOL_NAMES
-
-SETTLED = ("deal", "forecast")  # outcomes whose terms say what was decided
 
 
 def protocol_names(requested: str) -> list[str]:

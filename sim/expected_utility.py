@@ -16,7 +16,7 @@ and positions are on the issue's normalised scale [0, 1]. In one round:
 5. i accepts one offer (the most enforceable, ties broken by least movement)
    and every actor moves at once.
 
-docs/model.md section 12 writes out each equation and every choice the
+docs/model.md section 13 writes out each equation and every choice the
 published specification leaves open.
 """
 

@@ -32,3 +32,4 @@ class Status(IntEnum):
 # Codes index this tuple directly; "active" appears only in tables read before a run ends.
 STATUS_LABELS = tuple(status.label for status in Status)
 OUTCOME_LABELS = STATUS_LABELS[1:]
+SETTLED = ("deal", "forecast")  # outcomes whose terms say what was decided

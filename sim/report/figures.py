@@ -14,11 +14,12 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from scipy.stats import binomtest
 
-from sim.outcomes import OUTCOME_LABELS
+from sim.outcomes import OUTCOME_LABELS, SETTLED
 from sim.report.data import Results
 from sim.report.palette import OUTCOME_COLOURS, actor_colours, translucent
 
 TEMPLATE = "plotly_white"
+_OUTCOME_COLUMNS = frozenset({"sample", "replicate", "outcome", "round", "round_id", "exchanges", "by"})
 FAN_REPLICATE_LIMIT = 20_000  # fan charts summarise at most this many replicates (the first ones)
 
 
@@ -76,7 +77,9 @@ def outcome_probabilities(outcomes: pd.DataFrame, title_suffix: str = "") -> go.
 
 
 def terms_distribution(outcomes: pd.DataFrame, results: Results) -> go.Figure:
-    deals = outcomes[outcomes.outcome == "deal"]
+    """Terms of the replicates that settled: signed deals, or a forecasting model's forecasts."""
+    deals = outcomes[outcomes.outcome.isin(SETTLED)]
+    noun = "forecasts" if (deals.outcome == "forecast").any() else "deals"
     issues = list(results.issues)
     figure = make_subplots(
         rows=1, cols=len(issues), subplot_titles=[results.issues[i]["label"] for i in issues]
@@ -90,16 +93,17 @@ def terms_distribution(outcomes: pd.DataFrame, results: Results) -> go.Figure:
                 marker_color="#009E73",
                 nbinsx=30,
                 showlegend=False,
-                hovertemplate=f"%{{x}} {info['unit']}: %{{y}} deals<extra></extra>",
+                hovertemplate=f"%{{x}} {info['unit']}: %{{y}} {noun}<extra></extra>",
             ),
             row=1,
             col=column,
         )
         figure.update_xaxes(title_text=info["unit"], range=info["bounds"], row=1, col=column)
-    figure.update_yaxes(title_text="deals", row=1, col=1)
+    figure.update_yaxes(title_text=noun, row=1, col=1)
+    what = "Forecast" if noun == "forecasts" else "Agreed"
     figure.update_layout(
         template=TEMPLATE,
-        title=f"Agreed terms, in each issue's unit ({len(deals)} deals of {len(outcomes)} replicates)",
+        title=f"{what} terms, in each issue's unit ({len(deals)} {noun} of {len(outcomes)} replicates)",
         bargap=0.05,
     )
     return figure
@@ -337,8 +341,14 @@ def influential_parameters(
         return [p for p in ranked if p in columns][:count]
     key = "sample" if "sample" in outcomes else "replicate"
     deal = outcomes.assign(deal=outcomes.outcome == "deal").groupby(key).deal.mean()
+    if deal.nunique() < 2:  # no deals at all (a forecasting model): rank by the first issue's terms
+        first_issue = next(c for c in outcomes.columns if c not in _OUTCOME_COLUMNS)
+        deal = outcomes.groupby(key)[first_issue].mean().rename("deal")
     joined = samples.set_index(key if key in samples else "replicate")[columns].join(deal, how="inner")
-    correlation = joined[columns].corrwith(joined.deal, method="spearman").abs().fillna(0)
+    varying = [c for c in columns if joined[c].nunique() > 1]
+    if joined.deal.nunique() < 2 or not varying:
+        return varying[:count]
+    correlation = joined[varying].corrwith(joined.deal, method="spearman").abs().fillna(0)
     return correlation.sort_values(ascending=False).index[:count].tolist()
 
 
@@ -517,7 +527,7 @@ def compare_terms(named: list[tuple[str, pd.DataFrame, str]], issues: dict[str, 
     )
     for column, (issue_id, info) in enumerate(issues.items(), start=1):
         for name, outcomes, colour in named:
-            deals = outcomes.loc[outcomes.outcome == "deal", issue_id] if issue_id in outcomes else []
+            deals = outcomes.loc[outcomes.outcome.isin(SETTLED), issue_id] if issue_id in outcomes else []
             figure.add_trace(
                 go.Histogram(
                     x=deals,
@@ -534,10 +544,10 @@ def compare_terms(named: list[tuple[str, pd.DataFrame, str]], issues: dict[str, 
                 col=column,
             )
         figure.update_xaxes(title_text=info["unit"], row=1, col=column)
-    figure.update_yaxes(title_text="share of deals", row=1, col=1)
+    figure.update_yaxes(title_text="share of settled replicates", row=1, col=1)
     figure.update_layout(
         template=TEMPLATE,
         barmode="overlay",
-        title="Agreed terms by scenario, in each issue's unit (deals only)",
+        title="Terms by scenario, in each issue's unit (deals, or forecasts of forecasting models)",
     )
     return figure

@@ -206,7 +206,7 @@ class ExpectedUtilitySettings(Frozen):
 
     Every choice the published specification leaves open is a setting here, so
     that a forecast can be reproduced under the reading another replication
-    made; docs/model.md section 12 gives the reasons for each default.
+    made; docs/model.md section 13 gives the reasons for each default.
     """
 
     name: Literal["expected_utility"]
