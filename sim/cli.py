@@ -16,9 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sim import __version__
+from sim.backtest import add_backtest_command
 from sim.calibration.report import calibration_json, calibration_lines
 from sim.calibration.suggest import suggest, suggestion_lines
 from sim.comparison import comparison_lines, protocol_names, run_protocols
+from sim.importer import add_import_command
 from sim.outcomes import OUTCOME_LABELS
 from sim.report.build import comparison_report, report_for
 from sim.report.data import Results
@@ -135,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("results_dirs", type=Path, nargs="+", metavar="DIR")
     compare.add_argument("--out", type=Path, help="HTML file (default results/compare.html)")
     compare.set_defaults(handler=_compare)
+
+    add_import_command(commands)
+    add_backtest_command(commands)
     return parser
 
 
@@ -288,7 +293,16 @@ def _compare(args: argparse.Namespace) -> int:
     if len(args.results_dirs) < 2:
         print("dipsim: compare needs at least two results folders", file=sys.stderr)
         return 2
-    built = comparison_report([Results.open(d) for d in args.results_dirs])
+    opened = [Results.open(d) for d in args.results_dirs]
+    backtests = [str(r.path) for r in opened if r.kind == "backtest"]
+    if backtests:
+        print(
+            f"dipsim: compare overlays runs and sweeps; {', '.join(backtests)} is a backtest "
+            "(use dipsim report on it)",
+            file=sys.stderr,
+        )
+        return 2
+    built = comparison_report(opened)
     out = args.out or DEFAULT_RESULTS / "compare.html"
     _write_html(out, built.html())
     print(f"Comparison: {out}")

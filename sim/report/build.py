@@ -9,7 +9,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from sim.report import figures
+from sim.report import backtest, figures
 from sim.report.data import Results
 from sim.report.html import Section, page
 from sim.report.palette import scenario_colour
@@ -37,6 +37,8 @@ class Report:
 
 
 def report_for(results: Results) -> Report:
+    if results.kind == "backtest":
+        return Report(*backtest.report_parts(results))
     if results.kind == "run" and results.replicates == 1:
         return run_report(results)
     return distribution_report(results)

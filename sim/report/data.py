@@ -1,4 +1,4 @@
-"""One way to read any results folder, run or sweep: reports never touch a live model."""
+"""One way to read any results folder, run, sweep or backtest: reports never touch a live model."""
 
 from __future__ import annotations
 
@@ -60,6 +60,12 @@ class Results:
         if self.kind == "sweep":
             return SweepStore(self.path).table(name, columns)
         return pd.read_parquet(self.path / f"{name}.parquet", columns=columns)
+
+    def backtest(self) -> pd.DataFrame:
+        """A backtest's score table: one row per case x issue x protocol (sim.backtest)."""
+        if self.kind != "backtest":
+            raise ValueError(f"{self.path} holds a {self.kind}, not a backtest")
+        return pd.read_parquet(self.path / "backtest.parquet")
 
     def sensitivity(self) -> pd.DataFrame | None:
         path = self.path / "sensitivity.parquet"
