@@ -32,7 +32,9 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, ValidationError, field_validator
 
 from sim import __version__
-from sim.comparison import SETTLED, protocol_names, run_protocols
+from sim.arguments import add_run_settings
+from sim.comparison import protocol_names, run_protocols
+from sim.outcomes import SETTLED
 from sim.report.data import Results
 from sim.results import check_output_folder, command_line, package_versions, write_table
 from sim.runner import RunSettings
@@ -512,23 +514,10 @@ def add_backtest_command(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--protocol", metavar="NAME", default="all", help="'all' (default) or a comma-separated list"
     )
-    parser.add_argument("--seed", type=int, default=0, help="root random seed of every run (default 0)")
-    parser.add_argument("--replicates", type=_positive, default=1, help="replicates per case and protocol")
-    parser.add_argument(
-        "--sample",
-        action="store_true",
-        help="draw uncertain parameters per replicate instead of using their central values",
-    )
+    add_run_settings(parser, replicates_help="replicates per case and protocol")
     parser.add_argument("--out", type=Path, help="backtest folder (default results/backtests/<dir>-s<seed>)")
     parser.add_argument("--json", action="store_true", help="print the same content as JSON")
     parser.set_defaults(handler=_backtest)
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def _backtest(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sim import __version__
+from sim.arguments import add_run_settings, positive_int
 from sim.backtest import add_backtest_command
 from sim.calibration.report import calibration_json, calibration_lines
 from sim.calibration.suggest import suggest, suggestion_lines
@@ -41,13 +42,6 @@ DEFAULT_RESULTS = Path("results")
 DEFAULT_SCENARIO = Path("scenarios/iran_talks.yaml")
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dipsim",
@@ -58,13 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run a scenario and log it to a run folder")
     run.add_argument("scenario", type=Path, help="scenario YAML file")
-    run.add_argument("--seed", type=int, default=0, help="root random seed (default 0)")
-    run.add_argument("--replicates", type=_positive, default=1, help="replicates to run at once")
-    run.add_argument(
-        "--sample",
-        action="store_true",
-        help="draw uncertain parameters per replicate instead of using their central values",
-    )
+    add_run_settings(run, replicates_help="replicates to run at once")
     run.add_argument("--out", type=Path, help="run folder (default results/runs/<scenario>-...)")
     run.add_argument("--json", action="store_true", help="print a JSON summary instead of the story")
     run.add_argument("--replicate", type=int, default=0, help="which replicate's story to print")
@@ -99,13 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     sweep = commands.add_parser("sweep", help="Monte Carlo sweep over the uncertain parameters")
     sweep.add_argument("scenario", type=Path)
-    sweep.add_argument("--samples", type=_positive, required=True, help="design points (base samples)")
-    sweep.add_argument("--replicates", type=_positive, default=1, help="replicates per design point")
+    sweep.add_argument("--samples", type=positive_int, required=True, help="design points (base samples)")
+    sweep.add_argument("--replicates", type=positive_int, default=1, help="replicates per design point")
     sweep.add_argument("--design", choices=DESIGNS, default="mc", help="sampling design (default mc)")
     sweep.add_argument("--seed", type=int, default=0)
     sweep.add_argument(
         "--workers",
-        type=_positive,
+        type=positive_int,
         default=os.cpu_count() or 1,
         help="worker processes (default: one per core); 1 runs batches serially in this process",
     )
@@ -120,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="full",
         help="full: per-exchange rounds and texts too (default); outcomes: outcomes, events, samples",
     )
-    sweep.add_argument("--batch-replicates", type=_positive, default=4096, help=argparse.SUPPRESS)
+    sweep.add_argument("--batch-replicates", type=positive_int, default=4096, help=argparse.SUPPRESS)
     sweep.set_defaults(handler=_sweep)
 
     sensitivity = commands.add_parser("sensitivity", help="global sensitivity indices of a finished sweep")
