@@ -527,10 +527,7 @@ def _backtest(args: argparse.Namespace) -> int:
         print(f"dipsim: --protocol: {error}", file=sys.stderr)
         return 2
     try:
-        cases = load_cases(args.cases_dir)
-    except FileNotFoundError as error:
-        print(f"dipsim: {error}", file=sys.stderr)
-        return 2
+        cases = load_cases(args.cases_dir)  # a missing folder: FileNotFoundError, reported by the CLI
     except CaseError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
@@ -542,11 +539,7 @@ def _backtest(args: argparse.Namespace) -> int:
         return 2
     settings = RunSettings(seed=args.seed, replicates=args.replicates, sample=args.sample)
     folder = args.out or default_folder(args.cases_dir, args.seed)
-    try:
-        check_output_folder(folder)  # before computing, so a bad --out wastes nothing
-    except FileExistsError as error:
-        print(f"dipsim: {error}", file=sys.stderr)
-        return 2
+    check_output_folder(folder)  # before computing, so a bad --out wastes nothing (the CLI reports it)
     run_backtest(cases, names, settings, folder, args.cases_dir)
     results = Results.open(folder)  # what was written is what is printed
     table = results.backtest()

@@ -13,11 +13,12 @@ ends them. Every issue is forecast at every exchange, whatever the agenda.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from sim.expected_utility import Choices, Move, play_round
+from sim.expected_utility import Choices, Move, RoundResult, play_round
 from sim.forecasting import weighted_mean, weighted_median
 from sim.layout import Slot
 from sim.protocols.base import Protocol
@@ -25,6 +26,7 @@ from sim.records import RESPONSES
 from sim.utility import nash_text
 
 if TYPE_CHECKING:
+    from sim.agents import ActorAgent
     from sim.model import NegotiationModel
 
 
@@ -80,21 +82,27 @@ def _stakes(model: NegotiationModel, live: np.ndarray, issue: int) -> tuple[np.n
     return positions, capability, salience
 
 
+Rule = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
+def per_issue_forecast(model: NegotiationModel, live: np.ndarray, rule: Rule) -> np.ndarray:
+    """Apply a one-issue rule (positions, c x s weights, fallback) to every issue -> [len(live), I]."""
+    result = model.text[live].copy()
+    for issue in range(len(model.layout.issue_ids)):
+        if not any(a.has_stance[issue] for a in model.actors):
+            continue  # nobody cares: the last forecast (at first the status quo) stands
+        positions, capability, salience = _stakes(model, live, issue)
+        result[:, issue] = rule(positions, capability * salience, result[:, issue])
+    return result
+
+
 class _PerIssueForecast(ForecastProtocol):
     """Forecasts that treat each issue on its own, from capability x salience weights."""
 
-    @staticmethod
-    def rule(positions: np.ndarray, weights: np.ndarray, fallback: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+    rule: ClassVar[Rule]
 
     def forecast(self, model: NegotiationModel, live: np.ndarray) -> np.ndarray:
-        result = model.text[live].copy()
-        for issue in range(len(model.layout.issue_ids)):
-            if not any(a.has_stance[issue] for a in model.actors):
-                continue  # nobody cares: the status quo stands
-            positions, capability, salience = _stakes(model, live, issue)
-            result[:, issue] = self.rule(positions, capability * salience, result[:, issue])
-        return result
+        return per_issue_forecast(model, live, type(self).rule)
 
 
 class CompromiseProtocol(_PerIssueForecast):
@@ -129,7 +137,7 @@ class NashProtocol(ForecastProtocol):
         salience = np.stack([a.salience[live] for a in holders], axis=1)
         stakes = np.stack([a.has_stance for a in holders])  # [P, I]
         mean_salience = salience.sum(axis=2) / stakes.sum(axis=1)[None, :]
-        start = CompromiseProtocol().forecast(model, live)  # a good first guess: the concave optimum is near
+        start = per_issue_forecast(model, live, weighted_mean)  # near the optimum of a concave objective
         return nash_text(
             start=start,
             movable=np.ones(len(model.layout.issue_ids), dtype=bool) & stakes.any(axis=0),
@@ -143,11 +151,14 @@ class NashProtocol(ForecastProtocol):
         )
 
 
-_MOVE_RESPONSES = {
-    Move.HOLD: "hold",
-    Move.CONFRONTED: "confront",
-    Move.COMPROMISED: "compromise",
-    Move.CAPITULATED: "capitulate",
+# Move code -> response code in the rounds log, and the verb the story uses for a move
+_MOVE_CODES = np.array(
+    [RESPONSES.index(r) for r in ("hold", "confront", "compromise", "capitulate")], dtype=np.int8
+)
+_MOVE_VERBS = {
+    Move.CONFRONTED: "gives way to",
+    Move.COMPROMISED: "compromises with",
+    Move.CAPITULATED: "capitulates to",
 }
 
 
@@ -182,8 +193,7 @@ class ExpectedUtilityProtocol(ForecastProtocol):
                 self._log_moves(model, slot, live, issue_id, agent.actor_id, holders, result, n)
         for agent in model.actors:
             if agent.has_stance.any():
-                codes = np.array([RESPONSES.index(_MOVE_RESPONSES[m]) for m in Move], dtype=np.int8)
-                responses[:, agent.index] = codes[strongest[:, agent.index]]
+                responses[:, agent.index] = _MOVE_CODES[strongest[:, agent.index]]
         return responses
 
     @staticmethod
@@ -193,20 +203,17 @@ class ExpectedUtilityProtocol(ForecastProtocol):
         live: np.ndarray,
         issue_id: str,
         actor_id: str,
-        holders: list,
-        result: object,
+        holders: list[ActorAgent],
+        result: RoundResult,
         n: int,
     ) -> None:
         """One 'move' event per actor that changed position, naming whom it moved towards."""
         if not model.recorder.enabled:
             return
-        for m in (Move.CONFRONTED, Move.COMPROMISED, Move.CAPITULATED):
+        for m, verb in _MOVE_VERBS.items():
             for k, other in enumerate(holders):
                 rows = live[(result.move[:, n] == m) & (result.towards[:, n] == k)]
                 if len(rows):
-                    verb = {Move.CONFRONTED: "gives way to", Move.COMPROMISED: "compromises with"}.get(
-                        m, "capitulates to"
-                    )
                     model.recorder.event(
                         slot,
                         rows,
@@ -218,10 +225,4 @@ class ExpectedUtilityProtocol(ForecastProtocol):
 
     def forecast(self, model: NegotiationModel, live: np.ndarray) -> np.ndarray:
         rule = weighted_median if model.spec.protocol.forecast == "median" else weighted_mean
-        result = model.text[live].copy()
-        for issue in range(len(model.layout.issue_ids)):
-            if not any(a.has_stance[issue] for a in model.actors):
-                continue
-            positions, capability, salience = _stakes(model, live, issue)
-            result[:, issue] = rule(positions, capability * salience, result[:, issue])
-        return result
+        return per_issue_forecast(model, live, rule)
