@@ -34,12 +34,14 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, ValidationError,
 from sim import __version__
 from sim.arguments import add_run_settings
 from sim.comparison import protocol_names, run_protocols
+from sim.errors import InputError, LocatedError, UsageError
 from sim.outcomes import SETTLED
 from sim.report.data import Results
 from sim.results import check_output_folder, command_line, package_versions, write_table
 from sim.runner import RunSettings
 from sim.scenario import LoadedScenario, ScenarioError, load_scenario
-from sim.scenario.yaml_source import Location, Problem, SourceDocument, display_name, parse_yaml
+from sim.scenario.yaml_source import YAML_SUFFIXES, Location, Problem, SourceDocument, parse_yaml
+from sim.text_input import display_name, read_text
 
 DEFAULT_FOLDER = Path("results/backtests")
 BASELINES = ("compromise", "weighted_median")  # the closed-form forecasts a richer model has to beat
@@ -107,25 +109,33 @@ class Case:
         return [issue for issue in self.loaded.scenario.issues if issue in self.spec.actual]
 
 
-class CaseError(Exception):
+class CaseError(LocatedError):
     """Every problem with a folder of cases, in file order, so they can all be fixed in one pass."""
 
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+    def __init__(self, problems: list[Problem], folder: Path | None = None) -> None:
+        super().__init__(problems)
+        self.folder = folder
+
+    def lines(self) -> list[str]:
+        count = len(self.problems)
+        where = f" in the cases in {self.folder}" if self.folder is not None else ""
+        return [
+            *(str(p) for p in self.problems),
+            f"dipsim: {count} problem{_s(count)}{where}; nothing was run",
+        ]
 
 
 def load_cases(folder: Path) -> list[Case]:
     """Every ``*.yaml`` / ``*.yml`` file directly in ``folder`` is a case; all are checked before use.
 
-    Raises FileNotFoundError if there is no such folder or no case in it, and
+    Raises UsageError if there is no such folder or no case in it, and
     CaseError with every problem of every case file otherwise.
     """
     if not folder.is_dir():
-        raise FileNotFoundError(f"{folder} is not a folder of case files")
-    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml"))
+        raise UsageError(f"{folder} is not a folder of case files")
+    files = sorted(p for p in folder.iterdir() if p.suffix in YAML_SUFFIXES and not p.is_dir())
     if not files:
-        raise FileNotFoundError(f"no case files (*.yaml) in {folder}")
+        raise UsageError(f"no case files (*.yaml) in {folder}")
     cases: list[Case] = []
     problems: list[Problem] = []
     for path in files:
@@ -135,7 +145,7 @@ def load_cases(folder: Path) -> list[Case]:
             cases.append(case)
     problems += _duplicate_ids(cases)
     if problems:
-        raise CaseError(problems)
+        raise CaseError(problems, folder)
     return cases
 
 
@@ -143,13 +153,9 @@ def read_case(path: Path) -> tuple[Case | None, list[Problem]]:
     """One case file: the case, or the problems with it (its scenario's problems follow its own)."""
     shown = display_name(path.resolve())
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, shown=shown)
         document = parse_yaml(text, shown)
-    except OSError as error:
-        return None, [Problem(Location(shown, 1), (), f"cannot read file: {error.strerror}")]
-    except UnicodeDecodeError:
-        return None, [Problem(Location(shown, 1), (), "cannot read file: it is not UTF-8 text")]
-    except ScenarioError as error:  # YAML syntax, duplicate keys, an empty file, tags
+    except (InputError, ScenarioError) as error:  # unreadable, YAML syntax, duplicate keys, empty, tags
         return None, list(error.problems)
     if not isinstance(document.data, dict):
         return None, [Problem(Location(shown, 1), (), f"a case must be a mapping of {', '.join(CASE_KEYS)}")]
@@ -179,7 +185,7 @@ def _load_case_scenario(
     """The case's scenario; if it does not load, one line in the case file, then the scenario's own."""
     where = document.locate(("scenario",))
     target = path.parent / spec.scenario
-    if not target.is_file():
+    if not target.exists():
         return None, [
             Problem(where, ("scenario",), f"scenario file not found: {display_name(target.resolve())}")
         ]
@@ -526,17 +532,7 @@ def _backtest(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"dipsim: --protocol: {error}", file=sys.stderr)
         return 2
-    try:
-        cases = load_cases(args.cases_dir)  # a missing folder: FileNotFoundError, reported by the CLI
-    except CaseError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
-        count = len(error.problems)
-        print(
-            f"dipsim: {count} problem{_s(count)} in the cases in {args.cases_dir}; nothing was run",
-            file=sys.stderr,
-        )
-        return 2
+    cases = load_cases(args.cases_dir)  # UsageError or CaseError: the CLI prints them, exit 2
     settings = RunSettings(seed=args.seed, replicates=args.replicates, sample=args.sample)
     folder = args.out or default_folder(args.cases_dir, args.seed)
     check_output_folder(folder)  # before computing, so a bad --out wastes nothing (the CLI reports it)

@@ -21,6 +21,7 @@ from sim.backtest import add_backtest_command
 from sim.calibration.report import calibration_json, calibration_lines
 from sim.calibration.suggest import suggest, suggestion_lines
 from sim.comparison import comparison_lines, protocol_names, run_protocols
+from sim.errors import DipsimError
 from sim.importer import add_import_command
 from sim.outcomes import OUTCOME_LABELS
 from sim.report.build import comparison_report, report_for
@@ -28,15 +29,15 @@ from sim.report.data import Results
 from sim.report.png import PngUnavailableError, export_png
 from sim.results import check_output_folder, write_run
 from sim.runner import RunSettings, run_scenario
-from sim.scenario import LoadedScenario, ScenarioError, load_scenario, resolved
+from sim.scenario import LoadedScenario, load_scenario, resolved
 from sim.scenario.schema import PROTOCOL_NAMES
 from sim.sensitivity import analyse, ranking_lines
 from sim.story import distribution_lines, outcome_lines, replicate_story, summary
 from sim.sweep.designs import DESIGNS
-from sim.sweep.executors import SweepError
 from sim.sweep.plan import SweepSettings
 from sim.sweep.runner import Execution, run_sweep
 from sim.sweep.store import SweepStore
+from sim.terminal import safe_output
 
 DEFAULT_RESULTS = Path("results")
 DEFAULT_SCENARIO = Path("scenarios/iran_talks.yaml")
@@ -133,27 +134,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return args.handler(args)
-    except BrokenPipeError:  # output piped into `head` and closed: not an error
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's flush at exit
-        return 0
-    except SweepError as error:
-        print(f"dipsim: {error}", file=sys.stderr)
-        return 2
-    except FileNotFoundError as error:
-        print(f"dipsim: {error}", file=sys.stderr)
-        return 2
-    except FileExistsError as error:
-        print(f"dipsim: {error}", file=sys.stderr)
-        return 2
-    except ScenarioError as error:
-        for problem in error.problems:
-            print(problem, file=sys.stderr)
-        count = len(error.problems)
-        print(f"{count} problem{'s' if count != 1 else ''} found.", file=sys.stderr)
-        return 2
+    with safe_output():
+        args = parser.parse_args(argv)
+        try:
+            return args.handler(args)
+        except BrokenPipeError:  # output piped into `head` and closed: not an error
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's flush at exit
+            return 0
+        except DipsimError as error:
+            for line in error.lines():
+                print(line, file=sys.stderr)
+            return error.exit_code
+        except OSError as error:  # the file system refused (permissions, a full disk): say so, no traceback
+            where = f"{error.filename}: " if error.filename else ""
+            print(f"dipsim: {where}{error.strerror or error}", file=sys.stderr)
+            return 2
 
 
 def _validate(args: argparse.Namespace) -> int:

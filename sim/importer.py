@@ -26,15 +26,16 @@ import sys
 import tempfile
 import textwrap
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+from sim.errors import DipsimError, InputError
 from sim.scenario import LoadedScenario, ScenarioError, load_scenario, resolved
 from sim.scenario.distributions import is_uncertain
 from sim.scenario.schema import RESERVED_COLUMN_NAMES
+from sim.text_input import read_text
 
 IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 # Plain decimal numbers only: float() alone would also take "nan", "inf" and "1_000".
@@ -59,12 +60,14 @@ FORMAT_LABELS: dict[Format, str] = {
 }
 
 
-class TableError(Exception):
+class TableError(DipsimError):
     """Bad input: printed as ``dipsim: <message>`` and exit code 2, never a traceback."""
 
 
-class ImportBugError(Exception):
+class ImportBugError(DipsimError):
     """The generated YAML did not load back as written: a bug here, not in the user's table."""
+
+    exit_code = 1
 
 
 # --------------------------------------------------------------------------- reading the table
@@ -126,18 +129,10 @@ def read_table(path: Path) -> Table:
 def _records(path: Path, file: str) -> list[_Record]:
     """Non-blank CSV records with the line each starts on (a quoted cell may span lines)."""
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise TableError(f"{file}: no such file") from None
-    except IsADirectoryError:
-        raise TableError(f"{file}: is a folder, not a CSV file") from None
-    except OSError as error:
-        raise TableError(f"{file}: cannot read: {error.strerror}") from None
-    try:
-        text = raw.decode("utf-8-sig")  # Excel writes a byte-order mark
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise TableError(f"{file}:{line}: not UTF-8 text; save the table as CSV UTF-8") from None
+        text = read_text(path, shown=file)  # a leading byte-order mark (Excel writes one) is dropped
+    except InputError as error:
+        (problem,) = error.problems
+        raise TableError(f"{file}:{problem.location.line}: {problem.message}") from None
     reader = csv.reader(io.StringIO(text, newline=""))
     records: list[_Record] = []
     start = 1
@@ -360,6 +355,10 @@ def _scale(options: Options) -> tuple[float, float] | None:
     low, high = (_option_number(text, "--scale") for text in options.scale)
     if not low < high:
         raise TableError(f"--scale {options.scale[0]} {options.scale[1]}: MIN must be below MAX")
+    if not math.isfinite(high - low):
+        raise TableError(
+            f"--scale {options.scale[0]} {options.scale[1]}: the range is so wide that its width overflows"
+        )
     return (low, high)
 
 
@@ -598,6 +597,12 @@ def _bounds(
             raise TableError(
                 f"{table.file}:{table.header_line}: column {dimension.position_column!r}: every actor takes "
                 f"position {_plain(positions[0])}, so the table gives no scale; give one with --scale MIN MAX"
+            )
+        elif not math.isfinite(max(positions) - min(positions)):
+            raise TableError(
+                f"{table.file}:{table.header_line}: column {dimension.position_column!r}: positions from "
+                f"{_plain(min(positions))} to {_plain(max(positions))} are so far apart that the scale's "
+                "width overflows; rescale the column"
             )
         else:
             bounds[issue] = (min(positions), max(positions))
@@ -1025,21 +1030,14 @@ def add_import_command(commands: argparse._SubParsersAction) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    """The `dipsim import` handler: 0 written, 2 bad input, 1 an import that failed its own check."""
-    try:
-        options = _options(args)
-        text, _ = import_table(args.table, options)
-        if args.out is None:
-            sys.stdout.write(text)
-        else:
-            _write(args.out, text, force=args.force, source=args.table)
-            print(f"Scenario written: {args.out}")
-    except TableError as error:
-        print(f"dipsim: {error}", file=sys.stderr)
-        return 2
-    except ImportBugError as error:
-        print(f"dipsim: {error}", file=sys.stderr)
-        return 1
+    """The `dipsim import` handler: 0 written; TableError (2) and ImportBugError (1) reach the CLI."""
+    options = _options(args)
+    text, _ = import_table(args.table, options)
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        _write(args.out, text, force=args.force, source=args.table)
+        print(f"Scenario written: {args.out}")
     return 0
 
 
@@ -1079,15 +1077,3 @@ def _write(out: Path, text: str, *, force: bool, source: Path) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m sim.importer TABLE.csv ...`: the same command without the rest of the CLI."""
-    parser = argparse.ArgumentParser(prog="dipsim")
-    add_import_command(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["import", *(sys.argv[1:] if argv is None else argv)])
-    return args.handler(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -18,7 +18,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import importer
+from sim import cli, importer
 from sim.importer import ImportBugError, Options, TableError, export_table, import_table, number, quote
 from sim.scenario import load_scenario
 from tests.conftest import MINIMAL, SCENARIOS, dipsim
@@ -79,7 +79,7 @@ def run(*argv: object) -> tuple[int, str, str]:
     """The import command in-process, through the same parser wiring the dipsim CLI uses."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = importer.main([str(a) for a in argv])
+        code = cli.main(["import", *(str(a) for a in argv)])
     return code, out.getvalue(), err.getvalue()
 
 
@@ -321,7 +321,7 @@ def test_defaults_name_from_the_file_and_midpoint_status_quo(tmp_path):
 
 def test_missing_file(tmp_path):
     path = tmp_path / "nowhere.csv"
-    assert import_error(path, issue="x") == f"{path}: no such file"
+    assert import_error(path, issue="x") == f"{path}:1: no such file"
 
 
 @pytest.mark.parametrize("text", ["", "\n\n", " , ,\n"])
@@ -545,7 +545,7 @@ def test_ktab_derived_issue_id_that_is_reserved(tmp_path):
 def test_not_utf8(tmp_path):
     path = tmp_path / "latin1.csv"
     path.write_bytes(STANDARD.encode() + "Côte,1,5,1\n".encode("latin-1"))
-    assert import_error(path, issue="x") == f"{path}:4: not UTF-8 text; save the table as CSV UTF-8"
+    assert import_error(path, issue="x") == f"{path}:4: byte 0xF4 is not UTF-8; save the file as UTF-8"
 
 
 @pytest.mark.parametrize("rounds", [0, 101])
@@ -705,4 +705,4 @@ def test_dipsim_import_end_to_end(tmp_path):
     assert result.stdout == f"Scenario written: {out}\n"
     assert dipsim("validate", out).returncode == 0
     bad = dipsim("import", tmp_path / "missing.csv", "--issue", "x")
-    assert (bad.returncode, bad.stderr) == (2, f"dipsim: {tmp_path / 'missing.csv'}: no such file\n")
+    assert (bad.returncode, bad.stderr) == (2, f"dipsim: {tmp_path / 'missing.csv'}:1: no such file\n")

@@ -50,7 +50,7 @@ def test_wrong_type(write_scenario):
     (problem,) = problems_of(path)
     assert problem == (
         f"{path}:{line_of(path, 'capability: strong')}: actors.B.capability: "
-        "expected a number or a distribution, got str"
+        "expected a number or a distribution, got text ('strong')"
     )
 
 

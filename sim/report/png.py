@@ -9,13 +9,15 @@ from pathlib import Path
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from sim.errors import DipsimError
+
 INSTALL_HINT = (
     "PNG export needs kaleido and a Chromium: pip install 'dipsim[png]', then install a browser "
     "(Debian: apt-get install chromium-headless-shell) or point BROWSER_PATH at one"
 )
 
 
-class PngUnavailableError(Exception):
+class PngUnavailableError(DipsimError):
     """PNG export cannot run here; the message says what to install."""
 
 

@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from sim.scenario.evidence import LoadedEvidence, check_against_scenario, load_evidence, scenario_path
-from sim.scenario.yaml_source import PathKey, Problem, ScenarioError, SourceDocument
+from sim.scenario.yaml_source import (
+    YAML_SUFFIXES,
+    PathKey,
+    Problem,
+    ScenarioError,
+    SourceDocument,
+    subtree_paths,
+)
 
 
 def apply_calibration(document: SourceDocument, path: Path, used: list[LoadedEvidence]) -> SourceDocument:
@@ -21,8 +28,10 @@ def apply_calibration(document: SourceDocument, path: Path, used: list[LoadedEvi
         return document
     reference = data.pop("calibration")
     where = document.locations[("calibration",)]
-    if not isinstance(reference, str):
-        raise ScenarioError([Problem(where, ("calibration",), "calibration must name an evidence file")])
+    if not isinstance(reference, str) or Path(reference).suffix not in YAML_SUFFIXES:
+        raise ScenarioError(
+            [Problem(where, ("calibration",), "calibration must name an evidence file (.yaml or .yml)")]
+        )
     evidence_path = path.parent / reference
     if not evidence_path.exists():
         raise ScenarioError([Problem(where, ("calibration",), f"evidence file not found: {reference}")])
@@ -57,10 +66,14 @@ def _inject(document: SourceDocument, loaded: LoadedEvidence) -> list[Problem]:
                     )
                 )
                 continue
-            _assign(document.data, target, evidence_doc.data["actors"][actor_id][key]["value"])
-            for evidence_path, location in evidence_doc.locations.items():
-                if evidence_path[: len(source)] == source:
-                    document.locations[target + evidence_path[len(source) :]] = location
+            value = evidence_doc.data["actors"][actor_id][key]["value"]
+            if not _assign(document.data, target, value):
+                continue  # the scenario's own shape is wrong there: the schema reports it
+            for evidence_path in subtree_paths(value, source):
+                if evidence_path in evidence_doc.locations:
+                    document.locations[target + evidence_path[len(source) :]] = evidence_doc.locations[
+                        evidence_path
+                    ]
     return conflicts
 
 
@@ -75,8 +88,19 @@ def _lookup(data: Any, path: PathKey) -> Any:
     return node
 
 
-def _assign(data: Any, path: PathKey, value: Any) -> None:
+def _assign(data: Any, path: PathKey, value: Any) -> bool:
+    """Set ``value`` at ``path``, creating mappings on the way; False if the document's shape forbids it."""
     node = data
     for part in path[:-1]:
-        node = node.setdefault(part, {}) if isinstance(node, dict) else node[part]
-    node[path[-1]] = value
+        if isinstance(node, dict):
+            node = node.setdefault(part, {})
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return False
+    if isinstance(node, dict) or (
+        isinstance(node, list) and isinstance(path[-1], int) and path[-1] < len(node)
+    ):
+        node[path[-1]] = value
+        return True
+    return False

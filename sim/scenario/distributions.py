@@ -16,6 +16,13 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import stats
 
+from sim.scenario.numbers import Number
+
+# Where every distribution is probed once at load time: its quantiles there must be finite numbers
+# inside its support, or sampling would hand the engine NaN (a very narrow truncnormal far from
+# its mean, say, or bounds whose width overflows).
+_PROBES = np.array([0.0, 1e-9, 0.5, 1 - 1e-9, 1.0])
+
 
 class _Dist(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -35,19 +42,31 @@ class _Dist(BaseModel):
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return self.ppf(rng.random(size))
 
+    def _checked(self) -> _Dist:
+        """Refuse a distribution whose numbers the engine could not use."""
+        low, high = self.support
+        if not np.isfinite(high - low):
+            raise ValueError(f"high - low overflows (low={low:g}, high={high:g}); use a narrower range")
+        with np.errstate(all="ignore"):
+            values = self.ppf(_PROBES)
+        span = (high - low) * 1e-9
+        if not (np.all(np.isfinite(values)) and values.min() >= low - span and values.max() <= high + span):
+            raise ValueError("its quantiles are not finite numbers within [low, high]; check its parameters")
+        return self
+
 
 class Uniform(_Dist):
     """Flat between ``low`` and ``high``: the honest choice when a source gives only a range."""
 
     dist: Literal["uniform"]
-    low: float
-    high: float
+    low: Number
+    high: Number
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
         if not self.low < self.high:
             raise ValueError(f"uniform needs low < high, got low={self.low}, high={self.high}")
-        return self
+        return self._checked()
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         return self.low + (self.high - self.low) * np.asarray(u, dtype=float)
@@ -61,16 +80,16 @@ class TruncNormal(_Dist):
     """A best guess with symmetric doubt, cut to the range the parameter can take."""
 
     dist: Literal["truncnormal"]
-    mean: float
-    sd: float = Field(gt=0)
-    low: float
-    high: float
+    mean: Number
+    sd: Number = Field(gt=0)
+    low: Number
+    high: Number
 
     @model_validator(mode="after")
     def _ordered(self) -> TruncNormal:
         if not self.low < self.high:
             raise ValueError(f"truncnormal needs low < high, got low={self.low}, high={self.high}")
-        return self
+        return self._checked()
 
     def _frozen(self) -> stats.distributions.rv_frozen:
         a = (self.low - self.mean) / self.sd
@@ -89,9 +108,9 @@ class Triangular(_Dist):
     """A range with a most-likely value: how analysts usually phrase a judgement."""
 
     dist: Literal["triangular"]
-    low: float
-    mode: float
-    high: float
+    low: Number
+    mode: Number
+    high: Number
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -100,7 +119,7 @@ class Triangular(_Dist):
                 f"triangular needs low <= mode <= high and low < high, "
                 f"got low={self.low}, mode={self.mode}, high={self.high}"
             )
-        return self
+        return self._checked()
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         width = self.high - self.low
@@ -118,16 +137,16 @@ class Beta(_Dist):
     """Skewed belief on a bounded scale (shares, probabilities), rescaled to [low, high]."""
 
     dist: Literal["beta"]
-    alpha: float = Field(gt=0)
-    beta: float = Field(gt=0)
-    low: float = 0.0
-    high: float = 1.0
+    alpha: Number = Field(gt=0)
+    beta: Number = Field(gt=0)
+    low: Number = 0.0
+    high: Number = 1.0
 
     @model_validator(mode="after")
     def _ordered(self) -> Beta:
         if not self.low < self.high:
             raise ValueError(f"beta needs low < high, got low={self.low}, high={self.high}")
-        return self
+        return self._checked()
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         frozen = stats.beta(self.alpha, self.beta, loc=self.low, scale=self.high - self.low)

@@ -9,6 +9,7 @@ cannot disagree, and the ranges here are exactly what Monte Carlo samples.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,9 +18,18 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
+from sim.errors import InputError
 from sim.scenario.distributions import _Dist, support_of
 from sim.scenario.schema import Frozen, Uncertain
-from sim.scenario.yaml_source import Location, PathKey, Problem, SourceDocument, display_name, parse_yaml
+from sim.scenario.yaml_source import (
+    PathKey,
+    Problem,
+    ScenarioError,
+    SourceDocument,
+    display_name,
+    parse_yaml,
+)
+from sim.text_input import read_text
 
 ParameterKind = Literal[
     "capability", "patience", "risk", "reservation", "position", "salience", "threshold", "probability"
@@ -117,8 +127,9 @@ class LoadedEvidence:
         return next(iter(self.document.files))
 
     def article_text(self, article_id: str) -> str | None:
+        """The article's text; None if there is no such file (InputError if it is not clean text)."""
         article = self.path.parent / f"{article_id}.txt"
-        return article.read_text(encoding="utf-8") if article.exists() else None
+        return read_text(article) if article.exists() else None
 
 
 def load_evidence(path: Path) -> tuple[LoadedEvidence | None, list[Problem]]:
@@ -126,10 +137,9 @@ def load_evidence(path: Path) -> tuple[LoadedEvidence | None, list[Problem]]:
     path = path.resolve()
     display = display_name(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        return None, [Problem(Location(display, 1), (), f"cannot read evidence file: {exc.strerror}")]
-    document = parse_yaml(text, display)
+        document = parse_yaml(read_text(path, shown=display), display)
+    except (InputError, ScenarioError) as error:
+        return None, list(error.problems)
     try:
         evidence = EvidenceFile.model_validate(document.data)
     except ValidationError as exc:
@@ -155,9 +165,16 @@ def _clean(message: str) -> str:
 def _internal_findings(loaded: LoadedEvidence) -> Iterator[tuple[PathKey, str]]:
     """Checks that need only the evidence file and the articles beside it."""
     evidence = loaded.evidence
-    texts = {article_id: loaded.article_text(article_id) for article_id in evidence.articles}
-    for article_id, text in texts.items():
-        if text is None:
+    texts: dict[str, str | None] = {}
+    for article_id in evidence.articles:
+        try:
+            texts[article_id] = loaded.article_text(article_id)
+        except InputError as error:
+            texts[article_id] = None
+            reason = "; ".join(f"{p.location.file}:{p.location.line}: {p.message}" for p in error.problems)
+            yield ("articles", article_id), f"unreadable article: {reason}"
+            continue
+        if texts[article_id] is None:
             yield ("articles", article_id), f"no article file {article_id}.txt beside the evidence file"
     normalised = {a: normalise_space(t) for a, t in texts.items() if t is not None}
     for actor_id, entries in evidence.actors.items():
@@ -266,7 +283,18 @@ def _legal_width(key: str, actor: dict[str, Any], issues: dict[str, Any]) -> flo
         index = int(key.split(".")[1])
         line = lines[index] if index < len(lines) and isinstance(lines[index], dict) else {}
         issue_id = line.get("issue")
-    bounds = issues.get(issue_id, {}).get("bounds") if isinstance(issues.get(issue_id), dict) else None
-    if isinstance(bounds, list) and len(bounds) == 2 and all(isinstance(b, (int, float)) for b in bounds):
-        return float(bounds[1] - bounds[0])
-    return None
+    if not isinstance(issue_id, str) or not isinstance(issues.get(issue_id), dict):
+        return None
+    bounds = issues[issue_id].get("bounds")
+    numbers = (
+        isinstance(bounds, list)
+        and len(bounds) == 2
+        and all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds)
+    )
+    if not numbers:
+        return None
+    try:
+        width = float(bounds[1]) - float(bounds[0])
+    except OverflowError:
+        return None
+    return width if math.isfinite(width) and width > 0 else None

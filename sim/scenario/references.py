@@ -7,6 +7,7 @@ messages in one pass. Anything malformed is skipped here: the schema reports it.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,10 +21,29 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _ids(value: Any) -> list[Any]:
+    """A raw list of ids, or nothing: a malformed one is the schema's to report."""
+    return value if isinstance(value, list) else []
+
+
+def _id(value: Any) -> str | None:
+    """A raw id, or None when it is not text (a list or mapping given as an id is the schema's to report)."""
+    return value if isinstance(value, str) else None
+
+
 def _number(value: Any) -> float | None:
+    """A raw finite number, or None: anything else is the schema's to report."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _support(value: Any) -> tuple[float, float] | None:
@@ -71,7 +91,7 @@ def _findings(data: dict[str, Any]) -> Iterator[Finding]:
             )
     yield from _check_actors(actors, issues, rounds)
     yield from _check_rounds(rounds, actors, issues)
-    deadline = data.get("deadline")
+    deadline = _id(data.get("deadline"))
     if deadline is not None and deadline not in rounds:
         yield ("deadline",), _unknown("round", deadline, rounds)
     for event_id, event in _mapping(data.get("events")).items():
@@ -87,7 +107,7 @@ def _check_actors(
     for actor_id, raw in actors.items():
         spec = _mapping(raw)
         path: PathKey = ("actors", actor_id)
-        role = spec.get("role")
+        role = _id(spec.get("role"))
         stances = _mapping(spec.get("stances"))
         for issue_id, stance in stances.items():
             if issue_id not in issues:
@@ -104,7 +124,9 @@ def _check_actors(
         presses = spec.get("presses")
         if presses is not None and role != "influencer":
             yield (*path, "presses"), f"only influencers press other actors; this actor is a {role}"
-        for index, target in enumerate(presses if isinstance(presses, list) else []):
+        for index, target in enumerate(_ids(presses)):
+            if _id(target) is None:
+                continue
             if target not in actors:
                 yield (*path, "presses", index), _unknown("actor", target, actors)
             elif target not in principals:
@@ -112,16 +134,16 @@ def _check_actors(
                     (*path, "presses", index),
                     f"{target!r} is not a principal; only principals can be pressed",
                 )
-        deadline = spec.get("deadline")
+        deadline = _id(spec.get("deadline"))
         if deadline is not None and deadline not in rounds:
             yield (*path, "deadline"), _unknown("round", deadline, rounds)
         elif deadline is not None and role != "principal":
             yield (*path, "deadline"), "only principals have deadlines: they are the ones who can walk out"
         red_lines = spec.get("red_lines")
-        for index, line in enumerate(red_lines if isinstance(red_lines, list) else []):
+        for index, line in enumerate(_ids(red_lines)):
             line = _mapping(line)
             where: PathKey = (*path, "red_lines", index)
-            if line.get("action") in ("reject", "walk_out") and role != "principal":
+            if _id(line.get("action")) in ("reject", "walk_out") and role != "principal":
                 yield (
                     (*where, "action"),
                     (f"only a principal can {line['action']!r}: an outsider's red line can only escalate"),
@@ -168,7 +190,7 @@ def _check_within(
 
 
 def _check_threshold(path: PathKey, spec: dict[str, Any], issues: dict[str, Any]) -> Iterator[Finding]:
-    issue_id = spec.get("issue")
+    issue_id = _id(spec.get("issue"))
     if issue_id is None:
         return
     if issue_id not in issues:
@@ -185,17 +207,19 @@ def _check_rounds(
     for round_id, raw in rounds.items():
         spec = _mapping(raw)
         path: PathKey = ("rounds", round_id)
-        mediator = spec.get("mediator")
+        mediator = _id(spec.get("mediator"))
         if mediator is not None:
             if mediator not in actors:
                 yield (*path, "mediator"), _unknown("actor", mediator, actors)
             elif _mapping(actors[mediator]).get("role") != "mediator":
                 yield (*path, "mediator"), f"{mediator!r} does not have role 'mediator'"
-        elif spec.get("format", "indirect") == "indirect":
+        elif spec.get("mediator") is None and spec.get("format", "indirect") == "indirect":
             yield (*path, "mediator"), "an indirect round needs a mediator to carry the text"
         agenda = spec.get("agenda")
         seen: set[str] = set()
-        for index, issue_id in enumerate(agenda if isinstance(agenda, list) else []):
+        for index, issue_id in enumerate(_ids(agenda)):
+            if _id(issue_id) is None:
+                continue
             if issue_id not in issues:
                 yield (*path, "agenda", index), _unknown("issue", issue_id, issues)
             elif issue_id in seen:
@@ -211,13 +235,13 @@ def _check_event(
     rounds: dict[str, Any],
 ) -> Iterator[Finding]:
     at = _mapping(event.get("at"))
-    if "round" in at:
+    if _id(at.get("round")) is not None:
         if at["round"] not in rounds:
             yield (*path, "at", "round"), _unknown("round", at["round"], rounds)
         else:
             exchanges = _mapping(rounds[at["round"]]).get("exchanges")
             exchange = at.get("exchange", 1)
-            if isinstance(exchanges, int) and isinstance(exchange, int) and exchange > exchanges:
+            if _count(exchanges) and _count(exchange) and exchange > exchanges:
                 yield (
                     (*path, "at", "exchange"),
                     (f"round {at['round']!r} has only {exchanges} exchanges, got exchange {exchange}"),
@@ -225,13 +249,13 @@ def _check_event(
     if "when" in event:
         yield from _check_condition((*path, "when"), event["when"], actors, issues, rounds)
     effects = event.get("effects")
-    for index, effect in enumerate(effects if isinstance(effects, list) else []):
+    for index, effect in enumerate(_ids(effects)):
         effect = _mapping(effect)
         where: PathKey = (*path, "effects", index)
-        actor_id = effect.get("actor")
+        actor_id = _id(effect.get("actor"))
         if actor_id is not None and actor_id not in actors:
             yield (*where, "actor"), _unknown("actor", actor_id, actors)
-        issue_id = effect.get("issue")
+        issue_id = _id(effect.get("issue"))
         if issue_id is None:
             continue
         if issue_id not in issues:
@@ -250,18 +274,19 @@ def _check_condition(
     condition = _mapping(condition)
     for combinator in ("all", "any", "none"):
         parts = condition.get(combinator)
-        for index, part in enumerate(parts if isinstance(parts, list) else []):
+        for index, part in enumerate(_ids(parts)):
             yield from _check_condition((*path, combinator, index), part, actors, issues, rounds)
     if "text" in condition:
         yield from _check_threshold((*path, "text"), _mapping(condition["text"]), issues)
     if "position" in condition:
         spec = _mapping(condition["position"])
-        if spec.get("actor") is not None and spec["actor"] not in actors:
+        if _id(spec.get("actor")) is not None and spec["actor"] not in actors:
             yield (*path, "position", "actor"), _unknown("actor", spec["actor"], actors)
         yield from _check_threshold((*path, "position"), spec, issues)
     if "utility" in condition:
-        actor_id = _mapping(condition["utility"]).get("actor")
+        actor_id = _id(_mapping(condition["utility"]).get("actor"))
         if actor_id is not None and actor_id not in actors:
             yield (*path, "utility", "actor"), _unknown("actor", actor_id, actors)
-    if "from_round" in condition and condition["from_round"] not in rounds:
+    from_round = _id(condition.get("from_round"))
+    if from_round is not None and from_round not in rounds:
         yield (*path, "from_round"), _unknown("round", condition["from_round"], rounds)

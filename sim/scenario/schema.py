@@ -9,6 +9,7 @@ document so that they can be reported together with these structural errors.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Annotated, Literal
 
@@ -19,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    StrictBool,
     Tag,
     TypeAdapter,
     ValidationError,
@@ -26,6 +28,7 @@ from pydantic import (
 )
 
 from sim.scenario.distributions import Distribution, _Dist, support_of
+from sim.scenario.numbers import Count, Number, describe, finite_number
 
 RESERVED_COLUMN_NAMES = frozenset(
     {"replicate", "outcome", "round", "round_id", "exchange", "step", "actor", "by", "terms"}
@@ -37,10 +40,8 @@ _DISTRIBUTION = TypeAdapter(Distribution)
 
 def _number_or_distribution(value: object) -> object:
     """Give one clear message instead of pydantic's per-branch union errors."""
-    if isinstance(value, bool):
-        raise ValueError("expected a number or a distribution, got a boolean")
-    if isinstance(value, (int, float)):
-        return float(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return finite_number(value)
     if isinstance(value, _Dist):
         return value
     if isinstance(value, dict):
@@ -55,7 +56,7 @@ def _number_or_distribution(value: object) -> object:
                 for err in exc.errors()
             )
             raise ValueError(f"invalid {value.get('dist')} distribution: {details}") from None
-    raise ValueError(f"expected a number or a distribution, got {type(value).__name__}")
+    raise ValueError(f"expected a number or a distribution, got {describe(value)}")
 
 
 def _within(low: float, high: float) -> Callable[[float | _Dist], float | _Dist]:
@@ -83,8 +84,8 @@ class Issue(Frozen):
 
     label: str
     unit: str
-    bounds: tuple[float, float]
-    status_quo: float = Field(
+    bounds: tuple[Number, Number]
+    status_quo: Number = Field(
         description="What holds on this issue while no deal covers it, in the issue's unit."
     )
     description: str = ""
@@ -94,6 +95,11 @@ class Issue(Frozen):
         low, high = self.bounds
         if not low < high:
             raise ValueError(f"bounds must be [low, high] with low < high, got {list(self.bounds)}")
+        if not math.isfinite(high - low):
+            raise ValueError(
+                f"bounds {list(self.bounds)} are so far apart that their width overflows; "
+                "use a narrower scale"
+            )
         if not low <= self.status_quo <= high:
             raise ValueError(f"status_quo {self.status_quo:g} lies outside bounds {list(self.bounds)}")
         return self
@@ -109,8 +115,8 @@ class Stance(Frozen):
 class OneSided(Frozen):
     """A one-sided limit: exactly one of above/below."""
 
-    above: float | None = None
-    below: float | None = None
+    above: Number | None = None
+    below: Number | None = None
 
     @model_validator(mode="after")
     def _one_side(self) -> OneSided:
@@ -188,7 +194,7 @@ class Round(Frozen):
     format: Literal["indirect", "direct"] = "indirect"
     mediator: str | None = None
     agenda: tuple[str, ...] = Field(min_length=1)
-    exchanges: int = Field(ge=1, le=100)
+    exchanges: Count = Field(ge=1, le=100)
     note: str = ""
 
 
@@ -198,7 +204,7 @@ class SingleTextSettings(Frozen):
     name: Literal["single_text"] = "single_text"
     pressure_rate: UnitInterval = 0.15
     noise: Annotated[Uncertain, AfterValidator(_within(0.0, 0.5))] = 0.03
-    grid: int = Field(default=21, ge=5, le=201)
+    grid: Count = Field(default=21, ge=5, le=201)
 
 
 class ExpectedUtilitySettings(Frozen):
@@ -258,7 +264,7 @@ class NashSettings(Frozen):
     """The asymmetric Nash bargaining solution over every stakeholder (Nash 1950; Achen 2006)."""
 
     name: Literal["nash"]
-    grid: int = Field(default=41, ge=5, le=201)
+    grid: Count = Field(default=41, ge=5, le=201)
 
 
 def _protocol_tag(value: object) -> str | None:
@@ -293,8 +299,8 @@ class UtilityCondition(OneSided):
     """An actor's utility of the text on the table, on the 0-1 utility scale."""
 
     actor: str
-    above: float | None = Field(default=None, ge=0, le=1)
-    below: float | None = Field(default=None, ge=0, le=1)
+    above: Number | None = Field(default=None, ge=0, le=1)
+    below: Number | None = Field(default=None, ge=0, le=1)
 
 
 class Condition(Frozen):
@@ -323,7 +329,7 @@ class Condition(Frozen):
 
 class At(Frozen):
     round: str
-    exchange: int = Field(default=1, ge=1)
+    exchange: Count = Field(default=1, ge=1)
 
 
 ActorParameter = Literal["capability", "patience", "risk", "reservation", "position", "salience"]
@@ -335,9 +341,9 @@ class Effect(Frozen):
     actor: str | None = None
     param: ActorParameter | None = None
     issue: str | None = None
-    set: float | None = None
-    add: float | None = None
-    multiply: float | None = None
+    set: Number | None = None
+    add: Number | None = None
+    multiply: Number | None = None
     end_talks: Literal["breakdown", "escalation"] | None = None
 
     @model_validator(mode="after")
@@ -365,7 +371,7 @@ class Event(Frozen):
     at: At | None = None
     when: Condition | None = None
     probability: UnitInterval = 1.0
-    repeat: bool = False
+    repeat: StrictBool = False
     effects: tuple[Effect, ...] = Field(min_length=1)
 
     @model_validator(mode="after")

@@ -3,12 +3,23 @@
 Validation errors are only useful to an analyst if they point at a line. PyYAML
 keeps marks on the node graph, so we compose nodes with the safe loader and
 build the plain data ourselves, recording ``path -> (file, line)`` on the way.
-Nothing here constructs arbitrary Python objects: scalars go through
-``SafeLoader``'s own constructors.
+Nothing here constructs arbitrary Python objects, and nothing a document says
+can make reading it unbounded:
+
+* nesting is capped (:data:`MAX_DEPTH`) and so is the number of values, both as
+  written and after aliases are expanded (:data:`MAX_VALUES`), so an alias bomb
+  or a recursive alias is refused with a message instead of eating the memory;
+* explicit tags (``!!float abc``, ``!!timestamp x``, ``!!python/...``) are refused:
+  a dipsim file writes its values plainly;
+* YAML 1.1 surprises are refused rather than silently converted: base-60
+  numbers (``1:30`` would be 90), leading-zero octals (``010`` would be 8),
+  non-finite numbers (``.nan``, ``.inf``) and integers too large for a float;
+* unquoted dates stay the text the author typed.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,34 +27,21 @@ from typing import Any
 
 import yaml
 
-PathKey = tuple[str | int, ...]
+from sim.errors import InputError, LocatedError, Location, PathKey, Problem
+from sim.text_input import display_name, read_text
+
+YAML_SUFFIXES = (".yaml", ".yml")
+MAX_DEPTH = 64  # a scenario nests about 8 deep
+MAX_VALUES = 200_000  # the default scenario and its evidence hold about 4,000 values
+
+_TAG = "tag:yaml.org,2002:"
+_TEXT_TAGS = frozenset({f"{_TAG}timestamp", f"{_TAG}value"})  # kept as the text the author typed
+_NUMBER_TAGS = frozenset({f"{_TAG}int", f"{_TAG}float"})
+_MERGE_TAG = f"{_TAG}merge"
 
 
-@dataclass(frozen=True)
-class Location:
-    file: str
-    line: int
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a scenario, placed as precisely as we can."""
-
-    location: Location
-    path: PathKey
-    message: str
-
-    def __str__(self) -> str:
-        dotted = ".".join(str(p) for p in self.path) or "<document>"
-        return f"{self.location.file}:{self.location.line}: {dotted}: {self.message}"
-
-
-class ScenarioError(Exception):
+class ScenarioError(LocatedError):
     """Raised with every problem found, so the analyst fixes them in one pass."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted(problems, key=lambda p: (p.location.file, p.location.line))
-        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 @dataclass
@@ -63,97 +61,217 @@ class SourceDocument:
         return Location(next(iter(self.files), "<unknown>"), 1)
 
 
+class _Limit(yaml.MarkedYAMLError):
+    """A document that breaks one of our bounds; reported like a syntax error, at its mark."""
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, composing with a depth and size budget and noting explicitly tagged nodes."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.depth = 0
+        self.values = 0
+        self.explicit: set[int] = set()  # id() of nodes whose tag was written in the file
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        alias = isinstance(event, yaml.AliasEvent)
+        if not alias:
+            self.values += 1
+            if self.values > MAX_VALUES:
+                raise _Limit(
+                    problem=f"more than {MAX_VALUES:,} values in one file", problem_mark=event.start_mark
+                )
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _Limit(
+                    problem=f"nested more than {MAX_DEPTH} levels deep", problem_mark=event.start_mark
+                )
+            node = super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+        if not alias and getattr(event, "tag", None) not in (None, "!"):
+            self.explicit.add(id(node))
+        return node
+
+
 def parse_yaml(text: str, file: str) -> SourceDocument:
-    """Parse one YAML text; syntax errors and duplicate keys become Problems."""
-    loader = yaml.SafeLoader(text)
+    """Parse one YAML text; syntax errors, duplicate keys and unsafe constructs become Problems."""
+    loader = _Loader(text)
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
-        message = f"YAML syntax error: {exc.problem or exc}"
-        raise ScenarioError([Problem(Location(file, line), (), message)]) from None
+        prefix = "" if isinstance(exc, _Limit) else "YAML syntax error: "
+        raise ScenarioError([Problem(Location(file, line), (), f"{prefix}{exc.problem or exc}")]) from None
+    except yaml.YAMLError as exc:  # the reader's own errors carry no mark
+        raise ScenarioError([Problem(Location(file, 1), (), f"unreadable YAML: {exc}")]) from None
     finally:
         loader.dispose()
     document = SourceDocument(data=None, files={file: text})
     if root is None:
         raise ScenarioError([Problem(Location(file, 1), (), "the file is empty")])
+    _check_expansion(root, file)
     problems: list[Problem] = []
-    document.data = _build(root, (), file, loader, document.locations, problems)
+    document.data = _build(root, (), _Builder(file, loader, document.locations, problems))
     if problems:
         raise ScenarioError(problems)
     return document
 
 
-def _build(
-    node: yaml.Node,
-    path: PathKey,
-    file: str,
-    loader: yaml.SafeLoader,
-    locations: dict[PathKey, Location],
-    problems: list[Problem],
-) -> Any:
-    here = Location(file, node.start_mark.line + 1)
-    locations[path] = here
-    if node.tag not in _PLAIN_TAGS:
-        problems.append(Problem(here, path, f"YAML tags such as {node.tag!r} are not allowed in scenarios"))
+def _check_expansion(root: yaml.Node, file: str) -> None:
+    """Refuse a recursive alias, or aliases that would expand past the size or depth budget.
+
+    Aliases make the node graph a DAG whose expansion can be exponential in the
+    file's size (the "billion laughs"), or a cycle. Sizes and depths are
+    computed once per distinct node, iteratively, before anything is expanded.
+    """
+    sizes: dict[int, tuple[int, int]] = {}  # id -> (values when expanded, depth when expanded)
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if children_done:
+            on_path.discard(key)
+            children = _children(node)
+            size = 1 + sum(sizes[id(c)][0] for c in children)
+            depth = 1 + max((sizes[id(c)][1] for c in children), default=0)
+            sizes[key] = (size, depth)
+            if size > MAX_VALUES:
+                message = (
+                    f"aliases here would expand to more than {MAX_VALUES:,} values "
+                    "(an alias bomb?); write the values out instead"
+                )
+                raise ScenarioError([Problem(Location(file, node.start_mark.line + 1), (), message)])
+            if depth > MAX_DEPTH:
+                message = f"aliases here would nest values more than {MAX_DEPTH} levels deep"
+                raise ScenarioError([Problem(Location(file, node.start_mark.line + 1), (), message)])
+            continue
+        if key in sizes:
+            continue
+        on_path.add(key)
+        stack.append((node, True))
+        for child in _children(node):
+            if id(child) in on_path:
+                message = "recursive alias: this value contains itself"
+                raise ScenarioError([Problem(Location(file, child.start_mark.line + 1), (), message)])
+            if id(child) not in sizes:
+                stack.append((child, False))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+@dataclass
+class _Builder:
+    file: str
+    loader: _Loader
+    locations: dict[PathKey, Location]
+    problems: list[Problem]
+
+    def problem(self, node: yaml.Node, path: PathKey, message: str) -> None:
+        self.problems.append(Problem(Location(self.file, node.start_mark.line + 1), path, message))
+
+
+def _build(node: yaml.Node, path: PathKey, builder: _Builder) -> Any:
+    here = Location(builder.file, node.start_mark.line + 1)
+    builder.locations[path] = here
+    if id(node) in builder.loader.explicit:
+        tag = node.tag.replace(_TAG, "!!")
+        builder.problem(
+            node, path, f"explicit YAML tags such as {tag} are not allowed; write the value plainly"
+        )
         return None
     if isinstance(node, yaml.MappingNode):
-        own_pairs = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE_TAG)
-        loader.flatten_mapping(node)  # resolves YAML merge keys (<<) safely
-        inherited = (
-            len(node.value) - own_pairs
-        )  # merged pairs come first; the mapping's own may override them
-        result: dict[Any, Any] = {}
-        for position, (key_node, value_node) in enumerate(node.value):
-            if not isinstance(key_node, yaml.ScalarNode):
-                problems.append(
-                    Problem(Location(file, key_node.start_mark.line + 1), path, "keys must be scalars")
-                )
-                continue
-            key = key_node.value  # as written: an unquoted NO or 1.0 stays the text the author typed
-            if key in result and position >= inherited and key in inherited_keys(node, inherited):
-                pass  # the mapping's own value overrides one merged in with <<
-            elif key in result:
-                problems.append(
-                    Problem(
-                        Location(file, key_node.start_mark.line + 1),
-                        (*path, key),
-                        "duplicate key (YAML would silently keep only the last one)",
-                    )
-                )
-                continue
-            child = (*path, key)
-            result[key] = _build(value_node, child, file, loader, locations, problems)
-            locations[child] = Location(file, key_node.start_mark.line + 1)
-        return result
+        return _build_mapping(node, path, builder)
     if isinstance(node, yaml.SequenceNode):
-        return [
-            _build(item, (*path, index), file, loader, locations, problems)
-            for index, item in enumerate(node.value)
-        ]
+        return [_build(item, (*path, index), builder) for index, item in enumerate(node.value)]
+    return _scalar(node, path, builder)
+
+
+def _build_mapping(node: yaml.MappingNode, path: PathKey, builder: _Builder) -> dict[Any, Any]:
+    own_pairs = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE_TAG)
     try:
-        return loader.construct_object(node, deep=True)
-    except yaml.YAMLError as exc:
-        problems.append(Problem(here, path, f"unreadable value: {exc}"))
+        builder.loader.flatten_mapping(node)  # resolves YAML merge keys (<<) safely
+    except yaml.MarkedYAMLError as exc:
+        builder.problem(node, path, f"cannot merge with <<: {exc.problem}")
+        return {}
+    inherited = len(node.value) - own_pairs  # merged pairs come first; the mapping's own may override them
+    inherited_keys = {k.value for k, _ in node.value[:inherited] if isinstance(k, yaml.ScalarNode)}
+    result: dict[Any, Any] = {}
+    for position, (key_node, value_node) in enumerate(node.value):
+        if not isinstance(key_node, yaml.ScalarNode) or id(key_node) in builder.loader.explicit:
+            builder.problem(key_node, path, "keys must be plain scalars")
+            continue
+        key = key_node.value  # as written: an unquoted NO or 1.0 stays the text the author typed
+        if key in result and position >= inherited and key in inherited_keys:
+            pass  # the mapping's own value overrides one merged in with <<
+        elif key in result:
+            builder.problem(
+                key_node, (*path, key), "duplicate key (YAML would silently keep only the last one)"
+            )
+            continue
+        child = (*path, key)
+        result[key] = _build(value_node, child, builder)
+        builder.locations[child] = Location(builder.file, key_node.start_mark.line + 1)
+    return result
+
+
+def _scalar(node: yaml.ScalarNode, path: PathKey, builder: _Builder) -> Any:
+    if node.tag in _TEXT_TAGS:
+        return node.value
+    try:
+        value = builder.loader.construct_object(node, deep=True)
+    except Exception as exc:
+        builder.problem(node, path, f"unreadable value {node.value!r}: {exc}")
         return None
+    if node.tag in _NUMBER_TAGS:
+        message = _number_problem(node.value, value)
+        if message:
+            builder.problem(node, path, message)
+            return None
+    return value
 
 
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-_PLAIN_TAGS = frozenset(
-    f"tag:yaml.org,2002:{name}" for name in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")
-)
-
-
-def inherited_keys(node: yaml.MappingNode, inherited: int) -> set[str]:
-    return {key_node.value for key_node, _ in node.value[:inherited] if isinstance(key_node, yaml.ScalarNode)}
+def _number_problem(text: str, value: int | float) -> str | None:
+    """Why a plain number as written must not be read as YAML 1.1 would read it, if it must not."""
+    written = text.replace("_", "").lstrip("+-")
+    if ":" in written:
+        return (
+            f"{text} is a YAML 1.1 base-60 number (it would be read as {value:g}); "
+            f"write {value:g}, or quote it if it is text"
+        )
+    if len(written) > 1 and written[0] == "0" and written[1].isdigit():
+        return (
+            f"{text} is a YAML 1.1 octal number (it would be read as {value}); "
+            "drop the leading zero, or quote it if it is text"
+        )
+    try:
+        number = float(value)
+    except OverflowError:
+        return f"{text[:20]}{'...' if len(text) > 20 else ''} is too large for a number"
+    if not math.isfinite(number):
+        return f"{text} is not a finite number; every number in a dipsim file must be finite"
+    return None
 
 
 Prepare = Callable[[SourceDocument, Path], SourceDocument]
 
 
 def load_with_extends(
-    path: Path, prepare: Prepare | None = None, _chain: tuple[Path, ...] = ()
+    path: Path,
+    prepare: Prepare | None = None,
+    _chain: tuple[Path, ...] = (),
+    _named_at: Location | None = None,
 ) -> SourceDocument:
     """Load a scenario file, applying ``extends: base.yaml`` recursively.
 
@@ -170,27 +288,33 @@ def load_with_extends(
         cycle = " -> ".join(display_name(p) for p in (*_chain, path))
         raise ScenarioError([Problem(Location(display, 1), ("extends",), f"extends cycle: {cycle}")])
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
+        text = read_text(path, shown=display)
+    except InputError as error:
+        if _named_at is None:
+            raise ScenarioError(error.problems) from None
+        reason = "; ".join(p.message for p in error.problems)
         raise ScenarioError(
-            [Problem(Location(display, 1), (), f"cannot read file: {exc.strerror}")]
+            [Problem(_named_at, ("extends",), f"base scenario {display}: {reason}")]
         ) from None
     document = parse_yaml(text, display)
     if not isinstance(document.data, dict):
         raise ScenarioError([Problem(Location(display, 1), (), "a scenario must be a mapping of keys")])
+    extends = "extends" in document.data
     base_name = document.data.pop("extends", None)
     if prepare is not None:
         document = prepare(document, path)
-    if base_name is None:
+    if not extends:
         return document
-    if not isinstance(base_name, str):
-        where = document.locations[("extends",)]
-        raise ScenarioError([Problem(where, ("extends",), "extends must be a file name")])
+    where = document.locations[("extends",)]
+    if not isinstance(base_name, str) or Path(base_name).suffix not in YAML_SUFFIXES:
+        shown = base_name if isinstance(base_name, str) else type(base_name).__name__
+        raise ScenarioError(
+            [Problem(where, ("extends",), f"extends must name a .yaml or .yml file, got {shown!r}")]
+        )
     base_path = path.parent / base_name
     if not base_path.exists():
-        where = document.locations[("extends",)]
         raise ScenarioError([Problem(where, ("extends",), f"base scenario not found: {base_name}")])
-    base = load_with_extends(base_path, prepare, (*_chain, path))
+    base = load_with_extends(base_path, prepare, (*_chain, path), where)
     merged_locations = dict(base.locations)
     merged = _merge(base.data, document.data, (), merged_locations, document.locations)
     return SourceDocument(merged, merged_locations, {**base.files, **document.files})
@@ -203,6 +327,7 @@ def _merge(
     locations: dict[PathKey, Location],
     override_locations: dict[PathKey, Location],
 ) -> Any:
+    """Deep-merge ``override`` onto ``base``, moving locations in time proportional to what moves."""
     mergeable = (
         isinstance(base, dict)
         and isinstance(override, dict)
@@ -210,40 +335,52 @@ def _merge(
         and "dist" not in base
     )
     if not mergeable:
-        _replace_locations(path, locations, override_locations)
+        _move_locations(path, base, override, locations, override_locations)
         return override
     result = dict(base)
     for key, value in override.items():
         child = (*path, key)
         if value is None:
-            result.pop(key, None)
-            _drop_locations(child, locations)
+            _move_locations(child, result.pop(key, None), None, locations, override_locations)
         elif key in result:
             result[key] = _merge(result[key], value, child, locations, override_locations)
             locations[child] = override_locations[child]
         else:
             result[key] = value
-            _replace_locations(child, locations, override_locations)
+            _move_locations(child, None, value, locations, override_locations)
     return result
 
 
-def _replace_locations(
-    path: PathKey, locations: dict[PathKey, Location], source: dict[PathKey, Location]
+def _move_locations(
+    path: PathKey,
+    old: Any,
+    new: Any,
+    locations: dict[PathKey, Location],
+    source: dict[PathKey, Location],
 ) -> None:
-    _drop_locations(path, locations)
-    for key, where in source.items():
-        if key[: len(path)] == path:
-            locations[key] = where
+    """Forget where the replaced value ``old`` came from, and take ``new``'s locations from ``source``."""
+    for where in subtree_paths(old, path):
+        locations.pop(where, None)
+    if new is None:
+        return
+    for where in subtree_paths(new, path):
+        if where in source:
+            locations[where] = source[where]
 
 
-def _drop_locations(path: PathKey, locations: dict[PathKey, Location]) -> None:
-    for key in [k for k in locations if k[: len(path)] == path]:
-        del locations[key]
+def subtree_paths(value: Any, path: PathKey) -> list[PathKey]:
+    """Every path inside a plain value, the value's own first (iteratively: depth is bounded anyway)."""
+    if value is None:
+        return [path]
+    found, stack = [], [(path, value)]
+    while stack:
+        where, node = stack.pop()
+        found.append(where)
+        if isinstance(node, dict):
+            stack += [((*where, key), child) for key, child in node.items()]
+        elif isinstance(node, list):
+            stack += [((*where, index), child) for index, child in enumerate(node)]
+    return found
 
 
-def display_name(path: Path) -> str:
-    """Paths relative to the working directory read better in error messages."""
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+__all__ = ["Location", "PathKey", "Problem", "ScenarioError", "SourceDocument", "display_name", "parse_yaml"]

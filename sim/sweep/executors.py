@@ -16,10 +16,12 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
+from sim.errors import DipsimError
+
 DASK_HINT = "Dask is an optional extra: pip install 'dipsim[dask]' (or: pip install 'dask[distributed]')"
 
 
-class SweepError(Exception):
+class SweepError(DipsimError):
     """A sweep cannot start or continue; the message says why and what to do."""
 
 
