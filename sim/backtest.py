@@ -15,9 +15,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import re
-import shutil
 import sys
 import textwrap
 import time
@@ -37,10 +35,13 @@ from sim.comparison import protocol_names, run_protocols
 from sim.errors import InputError, LocatedError, UsageError
 from sim.outcomes import SETTLED
 from sim.report.data import Results
-from sim.results import check_output_folder, command_line, package_versions, write_table
+from sim.results import command_line, package_versions
 from sim.runner import RunSettings
 from sim.scenario import LoadedScenario, ScenarioError, load_scenario
 from sim.scenario.yaml_source import YAML_SUFFIXES, Location, Problem, SourceDocument, parse_yaml
+from sim.store.atomic import staged_folder, write_atomically, write_parquet
+from sim.store.manifest import signed, write_manifest
+from sim.store.outputs import check_output_folder, slug
 from sim.text_input import display_name, read_text
 
 DEFAULT_FOLDER = Path("results/backtests")
@@ -253,36 +254,30 @@ def _duplicate_ids(cases: list[Case]) -> list[Problem]:
 
 
 def default_folder(cases_dir: Path, seed: int) -> Path:
-    return DEFAULT_FOLDER / f"{cases_dir.resolve().name}-s{seed}"
+    return DEFAULT_FOLDER / f"{slug(cases_dir.resolve().name, 'cases')}-s{seed}"
 
 
 def run_backtest(
     cases: list[Case], names: list[str], settings: RunSettings, folder: Path, cases_dir: Path
 ) -> Path:
     """Run every case under every protocol, score, and put the whole folder in place at once."""
-    check_output_folder(folder)
+    check_output_folder(folder, "backtest")
     started = datetime.now(UTC)
     clock = time.perf_counter()
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = folder.with_name(f".{folder.name}.partial")
-    if staging.exists():
-        shutil.rmtree(staging)
-    seconds: dict[str, float] = {}
-    rows: list[dict[str, Any]] = []
-    for case in cases:
-        case_clock = time.perf_counter()
-        folders = run_protocols(case.loaded, names, settings, staging / "runs" / case.id)
-        rows += score_case(case, {name: Results.open(path) for name, path in folders.items()})
-        seconds[case.id] = round(time.perf_counter() - case_clock, 4)
-    table = pa.Table.from_pylist(rows, schema=SCHEMA)
-    write_table(table, staging / "backtest.parquet")
-    _write_csv(table, staging / "backtest.csv")
-    manifest = _manifest(cases, names, settings, cases_dir, started)
-    manifest["timing"] = {"seconds": round(time.perf_counter() - clock, 4), "cases": seconds}
-    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    if folder.exists():
-        shutil.rmtree(folder)
-    os.replace(staging, folder)
+    with staged_folder(folder, check=lambda: check_output_folder(folder, "backtest")) as staging:
+        seconds: dict[str, float] = {}
+        rows: list[dict[str, Any]] = []
+        for case in cases:
+            case_clock = time.perf_counter()
+            folders = run_protocols(case.loaded, names, settings, staging / "runs" / case.id)
+            rows += score_case(case, {name: Results.open(path) for name, path in folders.items()})
+            seconds[case.id] = round(time.perf_counter() - case_clock, 4)
+        table = pa.Table.from_pylist(rows, schema=SCHEMA)
+        write_parquet(table, staging / "backtest.parquet")
+        write_atomically(staging / "backtest.csv", lambda path: table.to_pandas().to_csv(path, index=False))
+        manifest = _manifest(cases, names, settings, cases_dir, started)
+        manifest["timing"] = {"seconds": round(time.perf_counter() - clock, 4), "cases": seconds}
+        write_manifest(staging, manifest)
     return folder
 
 
@@ -329,49 +324,44 @@ def score_case(case: Case, runs: dict[str, Results]) -> list[dict[str, Any]]:
     return rows
 
 
-def _write_csv(table: pa.Table, path: Path) -> None:
-    """The same table for spreadsheets; written like every table here, under a dot-name then renamed."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    table.to_pandas().to_csv(temporary, index=False)
-    os.replace(temporary, path)
-
-
 def _manifest(
     cases: list[Case], names: list[str], settings: RunSettings, cases_dir: Path, started: datetime
 ) -> dict[str, Any]:
     """Enough to redo the backtest and to know exactly which case texts were scored."""
-    return {
-        "kind": "backtest",
-        "command": command_line(),
-        "started_at": started.isoformat(timespec="seconds"),
-        "cases_dir": display_name(cases_dir.resolve()),
-        "seed": settings.seed,
-        "seed_scheme": "every case runs under every protocol with this root seed (see each run manifest)",
-        "replicates": settings.replicates,
-        "sampled": settings.sample,
-        "protocols": names,
-        "baselines": [name for name in BASELINES if name in names],
-        "prediction": "median over replicates of the terms of a deal or forecast, else the status quo",
-        "cases": {
-            case.id: {
-                "file": case.file,
-                "sha256": case.sha256,
-                "text": case.text,
-                "scenario": {
-                    "name": case.loaded.scenario.name,
-                    "path": case.loaded.path,
-                    "sha256": case.loaded.sha256,
-                },
-                "actual": dict(case.spec.actual),
-                "source": case.spec.source,
-                "note": case.spec.note,
-                "runs": f"runs/{case.id}",
-            }
-            for case in cases
+    return signed(
+        "backtest",
+        {
+            "command": command_line(),
+            "started_at": started.isoformat(timespec="seconds"),
+            "cases_dir": display_name(cases_dir.resolve()),
+            "seed": settings.seed,
+            "seed_scheme": "every case runs under every protocol with this root seed (see each run manifest)",
+            "replicates": settings.replicates,
+            "sampled": settings.sample,
+            "protocols": names,
+            "baselines": [name for name in BASELINES if name in names],
+            "prediction": "median over replicates of the terms of a deal or forecast, else the status quo",
+            "cases": {
+                case.id: {
+                    "file": case.file,
+                    "sha256": case.sha256,
+                    "text": case.text,
+                    "scenario": {
+                        "name": case.loaded.scenario.name,
+                        "path": case.loaded.path,
+                        "sha256": case.loaded.sha256,
+                    },
+                    "actual": dict(case.spec.actual),
+                    "source": case.spec.source,
+                    "note": case.spec.note,
+                    "runs": f"runs/{case.id}",
+                }
+                for case in cases
+            },
+            "tables": ["backtest"],
+            "versions": package_versions(),
         },
-        "tables": ["backtest"],
-        "versions": package_versions(),
-    }
+    )
 
 
 # --------------------------------------------------------------------------- summaries of the table
@@ -535,7 +525,7 @@ def _backtest(args: argparse.Namespace) -> int:
     cases = load_cases(args.cases_dir)  # UsageError or CaseError: the CLI prints them, exit 2
     settings = RunSettings(seed=args.seed, replicates=args.replicates, sample=args.sample)
     folder = args.out or default_folder(args.cases_dir, args.seed)
-    check_output_folder(folder)  # before computing, so a bad --out wastes nothing (the CLI reports it)
+    check_output_folder(folder, "backtest")  # before computing, so a bad --out wastes nothing
     run_backtest(cases, names, settings, folder, args.cases_dir)
     results = Results.open(folder)  # what was written is what is printed
     table = results.backtest()

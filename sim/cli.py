@@ -21,23 +21,25 @@ from sim.backtest import add_backtest_command
 from sim.calibration.report import calibration_json, calibration_lines
 from sim.calibration.suggest import suggest, suggestion_lines
 from sim.comparison import comparison_lines, protocol_names, run_protocols
-from sim.errors import DipsimError
+from sim.errors import DipsimError, UsageError
 from sim.importer import add_import_command
 from sim.outcomes import OUTCOME_LABELS
 from sim.report.build import comparison_report, report_for
 from sim.report.data import Results
 from sim.report.png import PngUnavailableError, export_png
-from sim.results import check_output_folder, write_run
+from sim.results import write_run
 from sim.runner import RunSettings, run_scenario
 from sim.scenario import LoadedScenario, load_scenario, resolved
 from sim.scenario.schema import PROTOCOL_NAMES
 from sim.sensitivity import analyse, ranking_lines
+from sim.store.atomic import write_text
+from sim.store.outputs import check_output_folder, check_report_file, slug
 from sim.story import distribution_lines, outcome_lines, replicate_story, summary
 from sim.sweep.designs import DESIGNS
 from sim.sweep.plan import SweepSettings
 from sim.sweep.runner import Execution, run_sweep
-from sim.sweep.store import SweepStore
 from sim.terminal import safe_output
+from sim.text_input import read_text
 
 DEFAULT_RESULTS = Path("results")
 DEFAULT_SCENARIO = Path("scenarios/iran_talks.yaml")
@@ -109,7 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="full",
         help="full: per-exchange rounds and texts too (default); outcomes: outcomes, events, samples",
     )
-    sweep.add_argument("--batch-replicates", type=positive_int, default=4096, help=argparse.SUPPRESS)
+    sweep.add_argument(
+        "--batch-replicates",
+        type=positive_int,
+        default=4096,
+        help="replicate-runs per batch (default 4096): the unit of work, memory and resume. It decides "
+        "where batches are cut and so which random stream each design point draws: part of the seed",
+    )
     sweep.set_defaults(handler=_sweep)
 
     sensitivity = commands.add_parser("sensitivity", help="global sensitivity indices of a finished sweep")
@@ -120,11 +128,23 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("results_dir", type=Path)
     report.add_argument("--out", type=Path, help="HTML file (default RESULTS_DIR/report.html)")
     report.add_argument("--png", type=Path, metavar="DIR", help="also write every figure as PNG here")
+    report.add_argument(
+        "--force", action="store_true", help="overwrite --out even if it is not a dipsim report"
+    )
+    report.add_argument(
+        "--partial", action="store_true", help="report an unfinished sweep from the batches on disk"
+    )
     report.set_defaults(handler=_report)
 
     compare = commands.add_parser("compare", help="overlay the outcomes of several runs or sweeps")
     compare.add_argument("results_dirs", type=Path, nargs="+", metavar="DIR")
     compare.add_argument("--out", type=Path, help="HTML file (default results/compare.html)")
+    compare.add_argument(
+        "--force", action="store_true", help="overwrite --out even if it is not a dipsim report"
+    )
+    compare.add_argument(
+        "--partial", action="store_true", help="include unfinished sweeps, from the batches on disk"
+    )
     compare.set_defaults(handler=_compare)
 
     add_import_command(commands)
@@ -196,11 +216,7 @@ def _suggest(args: argparse.Namespace, loaded: LoadedScenario) -> int:
     if loaded.evidence is None:
         print(f"dipsim: {args.scenario} names no evidence file, so there is no lexicon", file=sys.stderr)
         return 2
-    try:
-        text = args.suggest.read_text(encoding="utf-8")
-    except OSError as error:
-        print(f"dipsim: cannot read {args.suggest}: {error.strerror}", file=sys.stderr)
-        return 2
+    text = read_text(args.suggest)
     passages = suggest(text, loaded.evidence.evidence)
     if args.json:
         print(
@@ -224,27 +240,30 @@ def _sweep(args: argparse.Namespace) -> int:
         batch_replicates=args.batch_replicates,
     )
     folder = args.out or DEFAULT_RESULTS / "sweeps" / (
-        f"{loaded.scenario.name}-{args.design}-s{args.seed}-n{args.samples}x{args.replicates}"
+        f"{slug(loaded.scenario.name)}-{args.design}-s{args.seed}-n{args.samples}x{args.replicates}"
     )
     execution = Execution(workers=args.workers, scheduler=args.scheduler, dask_local=args.dask_local)
     try:
         summary = run_sweep(loaded, settings, folder, execution, resume=args.resume)
     except KeyboardInterrupt:
-        done = len(SweepStore(folder).completed_batches())
         print(
-            f"\ninterrupted: {done} batches are safely on disk in {folder}; "
+            f"\ninterrupted: the finished batches are safely on disk in {folder}; "
             "run the same command with --resume to finish",
             file=sys.stderr,
         )
         return 130
-    rate = summary.replicates_run / summary.seconds if summary.seconds > 0 else float("nan")
-    print(
-        f"Sweep folder: {folder}\n"
-        f"  ran {summary.batches_run} of {summary.batches_total} batches, "
-        f"{summary.replicates_run} replicate-runs in {summary.seconds:.1f} s ({rate:,.0f} runs/s)"
+    if summary.batches_run == 0:
+        print(f"Sweep folder: {folder}\n  complete already: all {summary.batches_total} batches are on disk")
+    else:
+        rate = summary.replicates_run / summary.seconds if summary.seconds > 0 else float("nan")
+        print(
+            f"Sweep folder: {folder}\n"
+            f"  ran {summary.batches_run} of {summary.batches_total} batches, "
+            f"{summary.replicates_run} replicate-runs in {summary.seconds:.1f} s ({rate:,.0f} runs/s)"
+        )
+    shares = (
+        Results.open(folder, ("sweep",)).table("outcomes", ["outcome"]).outcome.value_counts(normalize=True)
     )
-    outcomes = SweepStore(folder).table("outcomes", columns=["outcome"]).outcome
-    shares = outcomes.value_counts(normalize=True)
     print("  " + ", ".join(f"{label} {shares.get(label, 0):.1%}" for label in OUTCOME_LABELS))
     return 0
 
@@ -258,9 +277,10 @@ def _sensitivity(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    built = report_for(Results.open(args.results_dir))
     out = args.out or args.results_dir / "report.html"
-    _write_html(out, built.html())
+    check_report_file(out, args.force)  # before building, so a refused --out wastes nothing
+    built = report_for(Results.open(args.results_dir, partial=args.partial))
+    write_text(out, built.html())
     print(f"Report: {out}")
     if args.png is not None:
         try:
@@ -274,34 +294,21 @@ def _report(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     if len(args.results_dirs) < 2:
-        print("dipsim: compare needs at least two results folders", file=sys.stderr)
-        return 2
-    opened = [Results.open(d) for d in args.results_dirs]
-    backtests = [str(r.path) for r in opened if r.kind == "backtest"]
-    if backtests:
-        print(
-            f"dipsim: compare overlays runs and sweeps; {', '.join(backtests)} is a backtest "
-            "(use dipsim report on it)",
-            file=sys.stderr,
-        )
-        return 2
-    built = comparison_report(opened)
+        raise UsageError("compare needs at least two results folders")
     out = args.out or DEFAULT_RESULTS / "compare.html"
-    _write_html(out, built.html())
+    check_report_file(out, args.force)
+    opened = [Results.open(d, ("run", "sweep"), partial=args.partial) for d in args.results_dirs]
+    built = comparison_report(opened)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_text(out, built.html())
     print(f"Comparison: {out}")
     return 0
 
 
-def _write_html(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-
-
 def _default_folder(name: str, settings: RunSettings) -> Path:
+    """results/runs/<slug of the scenario name>-s<seed>-r<replicates>-<UTC time>: always inside results/."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    base = DEFAULT_RESULTS / "runs" / f"{name}-s{settings.seed}-r{settings.replicates}-{stamp}"
+    base = DEFAULT_RESULTS / "runs" / f"{slug(name)}-s{settings.seed}-r{settings.replicates}-{stamp}"
     folder, count = base, 1
     while folder.exists():  # two runs in the same second keep both
         count += 1
@@ -313,8 +320,7 @@ def _run(args: argparse.Namespace) -> int:
     loaded = load_scenario(args.scenario)
     settings = RunSettings(seed=args.seed, replicates=args.replicates, sample=args.sample)
     if not 0 <= args.replicate < settings.replicates:
-        print(f"--replicate must be between 0 and {settings.replicates - 1}", file=sys.stderr)
-        return 2
+        raise UsageError(f"--replicate {args.replicate}: must be between 0 and {settings.replicates - 1}")
     if args.protocol is not None:
         try:
             names = protocol_names(args.protocol)
@@ -325,7 +331,7 @@ def _run(args: argparse.Namespace) -> int:
             return _run_protocols(args, loaded, names, settings)
         loaded = loaded.with_protocol(names[0])
     folder = args.out or _default_folder(loaded.scenario.name, settings)
-    check_output_folder(folder)  # before computing, so a bad --out wastes nothing
+    check_output_folder(folder, "run")  # before computing, so a bad --out wastes nothing
     tables, manifest = run_scenario(loaded, settings)
     clock = time.perf_counter()
     write_run(tables, folder, manifest)

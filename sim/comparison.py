@@ -13,10 +13,11 @@ import numpy as np
 
 from sim.outcomes import SETTLED
 from sim.report.data import Results
-from sim.results import check_output_folder, write_run
+from sim.results import write_run
 from sim.runner import RunSettings, run_scenario
 from sim.scenario import LoadedScenario
 from sim.scenario.schema import PROTOCOL_NAMES
+from sim.store.outputs import check_container
 
 
 def protocol_names(requested: str) -> list[str]:
@@ -36,8 +37,7 @@ def run_protocols(
 ) -> dict[str, Path]:
     """Run the scenario once per protocol, each into its own run folder; same seed for all."""
     folders = {name: folder / name for name in names}
-    for target in folders.values():
-        check_output_folder(target)  # before any computing, so a bad --out wastes nothing
+    check_container(folder, list(PROTOCOL_NAMES))  # before any computing, so a bad --out wastes nothing
     for name, target in folders.items():
         tables, manifest = run_scenario(loaded.with_protocol(name), settings)
         write_run(tables, target, manifest)

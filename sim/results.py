@@ -1,26 +1,24 @@
-"""Writing and reading run folders: Parquet tables plus a manifest.
+"""Writing run folders: Parquet tables plus a signed manifest, put in place whole.
 
-A run folder is built under a dot-prefixed temporary name and renamed into
-place with ``os.replace``, so a reader never sees half a run and a crash
-leaves nothing that looks finished.
+A run folder is built under a hidden staging name and swapped into place
+(sim.store.atomic), so a reader never sees half a run, a crash leaves nothing
+that looks finished, and the destination is checked (sim.store.outputs) both
+before computing and just before it is replaced.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import platform
-import shutil
 import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from sim.records import RunTables
 from sim.scenario import LoadedScenario, resolved
+from sim.store.atomic import staged_folder, write_parquet
+from sim.store.manifest import write_manifest
+from sim.store.outputs import check_output_folder
 
 TABLES = ("rounds", "texts", "events", "outcomes", "samples")
 _PACKAGES = ("dipsim", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "scipy", "pyyaml")
@@ -36,49 +34,19 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def write_table(table: pa.Table, path: Path) -> None:
-    """Write one Parquet file atomically: temporary dot-name, then os.replace."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    pq.write_table(table, temporary)
-    os.replace(temporary, path)
-
-
 def write_run(tables: RunTables, folder: Path, manifest: dict[str, Any]) -> Path:
     """Write every table and the manifest into ``folder``, all or nothing."""
     folder = Path(folder)
-    check_output_folder(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = folder.with_name(f".{folder.name}.partial")
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir()
-    written = []
-    for name in TABLES:
-        table = getattr(tables, name)
-        if table is not None:
-            write_table(table, staging / f"{name}.parquet")
-            written.append(name)
-    manifest = {**manifest, "tables": written}
-    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    if folder.exists():
-        shutil.rmtree(folder)
-    os.replace(staging, folder)
+    check_output_folder(folder, "run")
+    with staged_folder(folder, check=lambda: check_output_folder(folder, "run")) as staging:
+        written = []
+        for name in TABLES:
+            table = getattr(tables, name)
+            if table is not None:
+                write_parquet(table, staging / f"{name}.parquet")
+                written.append(name)
+        write_manifest(staging, {**manifest, "tables": written})
     return folder
-
-
-def check_output_folder(folder: Path) -> None:
-    """Refuse a destination that a run would clobber; call it before computing, too.
-
-    Only an earlier run (it has a manifest) or an empty folder may be replaced.
-    """
-    if not folder.exists():
-        return
-    if folder.is_dir() and ((folder / "manifest.json").exists() or not any(folder.iterdir())):
-        return
-    raise FileExistsError(
-        f"{folder} exists and is not a dipsim run folder (no manifest.json); "
-        "choose another --out so nothing in it is overwritten"
-    )
 
 
 def describe_scenario(loaded: LoadedScenario) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from sim.parameters import monte_carlo_points, uncertain_keys
 from sim.records import RunTables
 from sim.results import command_line, describe_scenario, package_versions
 from sim.scenario import LoadedScenario
+from sim.store.manifest import signed
 
 
 @dataclass(frozen=True)
@@ -42,17 +43,19 @@ def run_scenario(loaded: LoadedScenario, settings: RunSettings) -> tuple[RunTabl
     model = NegotiationModel(scenario, replicates=settings.replicates, seed=dynamics_seed, unit_points=points)
     tables = model.run()
     elapsed = time.perf_counter() - clock
-    manifest = {
-        "kind": "run",
-        "command": command_line(),
-        "started_at": started.isoformat(timespec="seconds"),
-        "seed": settings.seed,
-        "seed_scheme": "SeedSequence(seed).spawn(2) -> [parameter sampling, negotiation dynamics]",
-        "replicates": settings.replicates,
-        "sampled": settings.sample,
-        "uncertain_parameters": uncertain_keys(scenario) if settings.sample else [],
-        **describe_scenario(loaded),
-        "versions": package_versions(),
-        "timing": {"engine_seconds": round(elapsed, 4)},
-    }
+    manifest = signed(
+        "run",
+        {
+            "command": command_line(),
+            "started_at": started.isoformat(timespec="seconds"),
+            "seed": settings.seed,
+            "seed_scheme": "SeedSequence(seed).spawn(2) -> [parameter sampling, negotiation dynamics]",
+            "replicates": settings.replicates,
+            "sampled": settings.sample,
+            "uncertain_parameters": uncertain_keys(scenario) if settings.sample else [],
+            **describe_scenario(loaded),
+            "versions": package_versions(),
+            "timing": {"engine_seconds": round(elapsed, 4)},
+        },
+    )
     return tables, manifest

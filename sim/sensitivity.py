@@ -23,15 +23,15 @@ import pandas as pd
 import pyarrow as pa
 from SALib.analyze import morris, pawn, rbd_fast, sobol
 
-from sim.results import write_table
+from sim.report.data import Results
+from sim.store.atomic import write_parquet
 from sim.sweep.designs import MORRIS_LEVELS, design_points, unit_problem
 from sim.sweep.executors import SweepError
-from sim.sweep.store import SweepStore
 
 ENRICHMENT = "enrichment"
 
 
-def output_table(store: SweepStore, manifest: dict) -> pd.DataFrame:
+def output_table(sweep: Results) -> pd.DataFrame:
     """Per design point: P(deal), P(escalation), and the enrichment cap that results.
 
     The resulting cap is the agreed term where there is a deal and the status
@@ -39,7 +39,8 @@ def output_table(store: SweepStore, manifest: dict) -> pd.DataFrame:
     for every design point); ``agreed_enrichment`` (the cap given a deal) is
     reported alongside for reading, but not analysed.
     """
-    outcomes = store.table("outcomes", columns=["sample", "outcome", *_enrichment_column(manifest)])
+    manifest = sweep.manifest
+    outcomes = sweep.table("outcomes", columns=["sample", "outcome", *_enrichment_column(manifest)])
     outcomes["deal"] = outcomes.outcome == "deal"
     outcomes["escalation"] = outcomes.outcome == "escalation"
     grouped = outcomes.groupby("sample")
@@ -64,20 +65,14 @@ OUTPUT_LABELS = {
 
 
 def analyse(folder: Path) -> pd.DataFrame:
-    store = SweepStore(folder)
-    if not store.has_manifest():
-        raise SweepError(f"{folder} is not a sweep folder (no manifest.json)")
-    manifest = store.read_manifest()
-    sweep = manifest["sweep"]
-    done, total = len(store.completed_batches()), sweep["batches"]
-    if done < total:
-        raise SweepError(f"{folder} is incomplete ({done} of {total} batches); finish it with --resume first")
+    results = Results.open(folder, ("sweep",))  # complete sweeps only: every design needs all its points
+    sweep = results.manifest["sweep"]
     keys = sweep["uncertain_parameters"]
     if not keys:
         raise SweepError("the scenario has no uncertain parameters: nothing to analyse")
     seed = np.random.SeedSequence(sweep["seed"]).spawn(2)[0]
     points = design_points(sweep["design"], sweep["samples"], keys, seed)
-    outputs = output_table(store, manifest)
+    outputs = output_table(results)
     problem = unit_problem(keys)
     rows = []
     for output in OUTPUT_LABELS:
@@ -86,7 +81,7 @@ def analyse(folder: Path) -> pd.DataFrame:
         values = outputs[output].to_numpy(dtype=float)
         rows += _indices(sweep["design"], problem, points, values, output, sweep["seed"])
     result = pd.DataFrame(rows, columns=["output", "parameter", "method", "index", "value", "confidence"])
-    write_table(pa.Table.from_pandas(result, preserve_index=False), store.folder / "sensitivity.parquet")
+    write_parquet(pa.Table.from_pandas(result, preserve_index=False), results.path / "sensitivity.parquet")
     return result
 
 

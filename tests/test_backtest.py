@@ -385,7 +385,7 @@ def test_bad_protocol_and_a_foreign_out_folder_exit_2(tmp_path, capsys):
     foreign.mkdir()
     (foreign / "notes.txt").write_text("keep me")
     code, _, stderr = cli(capsys, "backtest", cases_dir, "--out", foreign)
-    assert code == 2 and "is not a dipsim run folder" in stderr
+    assert code == 2 and "dipsim did not write it" in stderr
     assert [p.name for p in foreign.iterdir()] == ["notes.txt"]
 
 

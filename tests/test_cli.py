@@ -119,7 +119,7 @@ def test_run_never_overwrites_a_folder_that_is_not_a_run(tmp_path):
     (precious / "draft.txt").write_text("keep me")
     result = dipsim("run", str(DEFAULT_SCENARIO), "--out", str(precious))
     assert result.returncode == 2
-    assert "is not a dipsim run folder" in result.stderr
+    assert "dipsim did not write it" in result.stderr
     assert (precious / "draft.txt").read_text() == "keep me"
     # an earlier run folder, by contrast, is replaced
     run = tmp_path / "run"

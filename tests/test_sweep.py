@@ -14,7 +14,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from sim.errors import ResultsError
 from sim.parameters import uncertain_keys
+from sim.report.data import Results
 from sim.scenario import load_scenario
 from sim.sweep.designs import DESIGNS, design_points, design_size
 from sim.sweep.executors import SweepError
@@ -32,8 +34,13 @@ def loaded():
 
 
 def dataset(folder: Path) -> dict[str, pd.DataFrame]:
-    store = SweepStore(folder)
-    return {name: store.table(name) for name in ("outcomes", "rounds", "texts", "events", "samples")}
+    results = Results.open(folder, ("sweep",))
+    return {name: results.table(name) for name in ("outcomes", "rounds", "texts", "events", "samples")}
+
+
+def finished_batches(folder: Path) -> int:
+    """Outcomes parts on disk: what a watcher of a running sweep can count without reading them."""
+    return len(list((folder / "outcomes").glob("part-*.parquet"))) if (folder / "outcomes").exists() else 0
 
 
 def assert_same_dataset(first: Path, second: Path) -> None:
@@ -50,16 +57,16 @@ def serial_sweep(loaded, tmp_path_factory) -> Path:
 
 
 def test_serial_sweep_layout(serial_sweep):
-    store = SweepStore(serial_sweep)
-    manifest = store.read_manifest()
+    results = Results.open(serial_sweep, ("sweep",))
+    manifest = results.manifest
     assert manifest["status"] == "complete"
-    assert manifest["sweep"]["batches"] == 6  # 24 samples x 4 replicates / 16 per batch
-    assert len(store.parts("outcomes")) == 6
-    outcomes = store.table("outcomes")
+    assert len(manifest["sweep"]["batches"]) == 6  # 24 samples x 4 replicates / 16 per batch
+    assert finished_batches(serial_sweep) == 6
+    outcomes = results.table("outcomes")
     assert len(outcomes) == 24 * 4
     assert list(outcomes.columns[:3]) == ["sample", "replicate", "outcome"]
     assert sorted(set(outcomes["sample"])) == list(range(24))
-    samples = store.table("samples")
+    samples = results.table("samples")
     assert len(samples) == 24
     assert set(samples.columns) - {"sample"} == set(manifest["sweep"]["uncertain_parameters"])
 
@@ -147,11 +154,11 @@ def test_resume_after_kill_9_gives_the_identical_dataset(tmp_path):
     interrupted = tmp_path / "interrupted"
     process = _start_sweep(interrupted)
     deadline = time.monotonic() + 120
-    while len(SweepStore(interrupted).completed_batches()) < 5 and time.monotonic() < deadline:
+    while finished_batches(interrupted) < 5 and time.monotonic() < deadline:
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    done = len(SweepStore(interrupted).completed_batches())
+    done = finished_batches(interrupted)
     assert 5 <= done < 30, "the sweep must be killed part-way for this test to mean anything"
     resumed = _start_sweep(interrupted, "--resume")
     out, err = resumed.communicate(timeout=300)
@@ -195,7 +202,7 @@ def test_small_sobol_sweep_then_sensitivity(tmp_path):
         folder,
     )
     assert run.returncode == 0, run.stderr
-    manifest = SweepStore(folder).read_manifest()
+    manifest = Results.open(folder).manifest
     dimensions = len(manifest["sweep"]["uncertain_parameters"])
     assert manifest["sweep"]["design_points"] == 16 * (dimensions + 2)
     assert not (folder / "rounds").exists()  # --log outcomes
@@ -214,7 +221,7 @@ def test_sensitivity_refuses_an_incomplete_sweep(loaded, tmp_path):
     SweepStore(folder).part("outcomes", 2).unlink()
     from sim.sensitivity import analyse
 
-    with pytest.raises(SweepError, match="incomplete \\(5 of 6 batches\\)"):
+    with pytest.raises(ResultsError, match="incomplete sweep \\(5 of 6 batches on disk"):
         analyse(folder)
     assert os.path.exists(folder / "manifest.json")
 
@@ -236,7 +243,7 @@ def test_pool_workers_exit_when_a_killed_sweep_leaves_them(tmp_path):
     folder = tmp_path / "orphans"
     process = _start_sweep(folder, "--workers", "2")
     deadline = time.monotonic() + 120
-    while not SweepStore(folder).completed_batches() and time.monotonic() < deadline:
+    while not finished_batches(folder) and time.monotonic() < deadline:
         time.sleep(0.05)
     children = subprocess.run(
         ["pgrep", "-P", str(process.pid)], capture_output=True, text=True

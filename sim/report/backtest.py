@@ -16,6 +16,7 @@ from sim.report.data import Results
 from sim.report.figures import TEMPLATE
 from sim.report.html import Section
 from sim.report.palette import scenario_colour
+from sim.report.plain import plain
 from sim.scenario.schema import PROTOCOL_NAMES
 
 _SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star", "cross", "hexagon")
@@ -64,7 +65,9 @@ def predicted_vs_actual(table: pd.DataFrame) -> go.Figure:
                 },
                 customdata=rows[
                     ["case", "issue", "unit", "predicted", "actual", "abs_error", "normalised_error"]
-                ].to_numpy(),
+                ]
+                .assign(unit=rows.unit.map(plain))
+                .to_numpy(),
                 hovertemplate=f"<b>{name}</b><br>%{{customdata[0]}}: %{{customdata[1]}}<br>"
                 "predicted %{customdata[3]:.4g} %{customdata[2]}<br>"
                 "actual %{customdata[4]:.4g} %{customdata[2]}<br>"

@@ -56,6 +56,11 @@ def facts(results: Results) -> dict[str, str]:
         "seed": str(manifest.get("seed", manifest.get("sweep", {}).get("seed", ""))),
         "replicates": f"{results.replicates:,}",
     }
+    if results.is_partial:
+        shown["partial"] = (
+            f"partial: {len(results.batches)} of {len(results.sweep.sweep.batches)} batches "
+            "(an unfinished sweep, read with --partial)"
+        )
     if results.kind == "sweep":
         sweep = manifest["sweep"]
         shown["design"] = (
@@ -131,7 +136,8 @@ def distribution_report(results: Results) -> Report:
                 )
             )
     kind = "sweep" if results.kind == "sweep" else "batch run"
-    return Report(f"dipsim {kind} report: {results.scenario}", facts(results), sections)
+    partial = " (partial)" if results.is_partial else ""
+    return Report(f"dipsim {kind} report{partial}: {results.scenario}", facts(results), sections)
 
 
 def _fan_rows(results: Results) -> Any:

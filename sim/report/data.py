@@ -1,33 +1,70 @@
-"""One way to read any results folder, run, sweep or backtest: reports never touch a live model."""
+"""One way to read any results folder, run, sweep or backtest: reports never touch a live model.
+
+:meth:`Results.open` is the only door. It validates the manifest (signature,
+format, the fields readers need) and, for a sweep, the part index against the
+manifest's plan; an incomplete sweep is refused unless the reader asks for
+``partial``, and then everything it reports says so.
+"""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from sim.sweep.store import SweepStore
+from sim.errors import ResultsError
+from sim.store.manifest import Kind, Manifest, SweepManifest, read_manifest
+from sim.sweep.store import SweepStore, tables_of
+
+
+def read_parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """One Parquet file, page checksums verified; a damaged file is refused naming it."""
+    try:
+        return pq.read_table(path, columns=columns, page_checksum_verification=True).to_pandas()
+    except FileNotFoundError:
+        raise ResultsError(f"{path} is missing; the results folder is incomplete") from None
+    except (OSError, pa.ArrowException) as error:
+        raise ResultsError(f"{path} is unreadable ({error}); the results folder is damaged") from None
 
 
 @dataclass(frozen=True)
 class Results:
     path: Path
-    manifest: dict[str, Any]
+    manifest: dict[str, Any]  # the validated manifest, exactly as written
+    info: Manifest  # the same, typed
+    batches: tuple[int, ...] = ()  # a sweep's batches that are read (all of them unless partial)
 
     @classmethod
-    def open(cls, path: str | Path) -> Results:
+    def open(cls, path: str | Path, kinds: tuple[Kind, ...] | None = None, partial: bool = False) -> Results:
         path = Path(path)
-        manifest = path / "manifest.json"
-        if not manifest.exists():
-            raise FileNotFoundError(f"{path} is not a dipsim results folder (no manifest.json)")
-        return cls(path, json.loads(manifest.read_text()))
+        loaded = read_manifest(path, kinds)
+        batches: tuple[int, ...] = ()
+        if loaded.kind == "sweep":
+            batches = tuple(SweepStore(path).readable(loaded, partial).complete)
+        else:
+            for table in getattr(loaded.info, "tables", ()):
+                part = path / f"{table}.parquet"
+                if not part.is_file():
+                    raise ResultsError(f"{part} is missing; the results folder is incomplete")
+        return cls(path, loaded.document, loaded.info, batches)
 
     @property
     def kind(self) -> str:
-        return self.manifest.get("kind", "run")
+        return self.info.kind
+
+    @property
+    def sweep(self) -> SweepManifest:
+        if not isinstance(self.info, SweepManifest):
+            raise ResultsError(f"{self.path} holds a dipsim {self.kind}, not a sweep")
+        return self.info
+
+    @property
+    def is_partial(self) -> bool:
+        return self.kind == "sweep" and len(self.batches) < len(self.sweep.sweep.batches)
 
     @property
     def scenario(self) -> str:
@@ -47,29 +84,33 @@ class Results:
 
     @property
     def replicates(self) -> int:
+        """Replicate-runs in what is read (a partial sweep counts only its finished batches)."""
         if self.kind == "sweep":
-            return int(self.manifest["sweep"]["total_replicates"])
+            plan = self.sweep.sweep
+            return sum(plan.batches[b][1] - plan.batches[b][0] for b in self.batches) * plan.replicates
         return int(self.manifest["replicates"])
 
     def has(self, name: str) -> bool:
         if self.kind == "sweep":
-            return bool(SweepStore(self.path).parts(name))
-        return (self.path / f"{name}.parquet").exists()
+            return name in tables_of(self.sweep.sweep.log)
+        return name in self.manifest.get("tables", ())
 
     def table(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
         if self.kind == "sweep":
-            return SweepStore(self.path).table(name, columns)
-        return pd.read_parquet(self.path / f"{name}.parquet", columns=columns)
+            return SweepStore(self.path).table(name, list(self.batches), columns)
+        if not self.has(name):
+            raise ResultsError(f"{self.path} has no {name} table")
+        return read_parquet(self.path / f"{name}.parquet", columns)
 
     def backtest(self) -> pd.DataFrame:
         """A backtest's score table: one row per case x issue x protocol (sim.backtest)."""
         if self.kind != "backtest":
-            raise ValueError(f"{self.path} holds a {self.kind}, not a backtest")
-        return pd.read_parquet(self.path / "backtest.parquet")
+            raise ResultsError(f"{self.path} holds a {self.kind}, not a backtest")
+        return read_parquet(self.path / "backtest.parquet")
 
     def sensitivity(self) -> pd.DataFrame | None:
         path = self.path / "sensitivity.parquet"
-        return pd.read_parquet(path) if path.exists() else None
+        return read_parquet(path) if path.exists() else None
 
     def round_starts(self) -> list[tuple[int, str]]:
         """(first step, round id) of each round on the calendar."""

@@ -17,6 +17,7 @@ from scipy.stats import binomtest
 from sim.outcomes import OUTCOME_LABELS, SETTLED
 from sim.report.data import Results
 from sim.report.palette import OUTCOME_COLOURS, actor_colours, translucent
+from sim.report.plain import plain
 
 TEMPLATE = "plotly_white"
 _OUTCOME_COLUMNS = frozenset({"sample", "replicate", "outcome", "round", "round_id", "exchanges", "by"})
@@ -82,23 +83,23 @@ def terms_distribution(outcomes: pd.DataFrame, results: Results) -> go.Figure:
     noun = "forecasts" if (deals.outcome == "forecast").any() else "deals"
     issues = list(results.issues)
     figure = make_subplots(
-        rows=1, cols=len(issues), subplot_titles=[results.issues[i]["label"] for i in issues]
+        rows=1, cols=len(issues), subplot_titles=[plain(results.issues[i]["label"]) for i in issues]
     )
     for column, issue_id in enumerate(issues, start=1):
         info = results.issues[issue_id]
         figure.add_trace(
             go.Histogram(
                 x=deals[issue_id],
-                name=info["label"],
+                name=plain(info["label"]),
                 marker_color="#009E73",
                 nbinsx=30,
                 showlegend=False,
-                hovertemplate=f"%{{x}} {info['unit']}: %{{y}} {noun}<extra></extra>",
+                hovertemplate=f"%{{x}} {plain(info['unit'])}: %{{y}} {noun}<extra></extra>",
             ),
             row=1,
             col=column,
         )
-        figure.update_xaxes(title_text=info["unit"], range=info["bounds"], row=1, col=column)
+        figure.update_xaxes(title_text=plain(info["unit"]), range=info["bounds"], row=1, col=column)
     figure.update_yaxes(title_text=noun, row=1, col=1)
     what = "Forecast" if noun == "forecasts" else "Agreed"
     figure.update_layout(
@@ -157,14 +158,14 @@ def _issue_panels(results: Results) -> go.Figure:
         cols=1,
         shared_xaxes=True,
         vertical_spacing=0.06,
-        subplot_titles=[f"{info['label']} ({info['unit']})" for info in results.issues.values()],
+        subplot_titles=[plain(f"{info['label']} ({info['unit']})") for info in results.issues.values()],
     )
 
 
 def _finish_issue_panels(figure: go.Figure, results: Results, title: str, header: int) -> go.Figure:
     """Unit on each panel's y axis, the exchange axis at the bottom, and a height that fits the panels."""
     for row, info in enumerate(results.issues.values(), start=1):
-        figure.update_yaxes(title_text=info["unit"].split(" (")[0], row=row, col=1)
+        figure.update_yaxes(title_text=plain(info["unit"].split(" (")[0]), row=row, col=1)
     figure.update_xaxes(title_text="exchange (counted across rounds)", row=len(results.issues), col=1)
     figure.update_layout(template=TEMPLATE, height=260 * len(results.issues) + header, title=title)
     return figure
@@ -443,7 +444,7 @@ def _event_marks(figure: go.Figure, events: pd.DataFrame) -> None:
             x=row.step,
             y=1.02,
             yref="paper",
-            text=f"{label}{who}",
+            text=plain(f"{label}{who}"),
             showarrow=False,
             textangle=-20,
             xanchor="left",
@@ -500,7 +501,7 @@ def compare_probabilities(named: list[tuple[str, pd.DataFrame, str]]) -> go.Figu
             go.Bar(
                 x=[s.label for s in shares],
                 y=[s.share for s in shares],
-                name=name,
+                name=plain(name),
                 marker_color=colour,
                 error_y={
                     "type": "data",
@@ -508,7 +509,7 @@ def compare_probabilities(named: list[tuple[str, pd.DataFrame, str]]) -> go.Figu
                     "array": [s.high - s.share for s in shares],
                     "arrayminus": [s.share - s.low for s in shares],
                 },
-                hovertemplate=f"{name}: %{{x}} %{{y:.1%}}<extra></extra>",
+                hovertemplate=f"{plain(name)}: %{{x}} %{{y:.1%}}<extra></extra>",
             )
         )
     figure.update_layout(
@@ -523,7 +524,7 @@ def compare_probabilities(named: list[tuple[str, pd.DataFrame, str]]) -> go.Figu
 
 def compare_terms(named: list[tuple[str, pd.DataFrame, str]], issues: dict[str, dict]) -> go.Figure:
     figure = make_subplots(
-        rows=1, cols=len(issues), subplot_titles=[info["label"] for info in issues.values()]
+        rows=1, cols=len(issues), subplot_titles=[plain(info["label"]) for info in issues.values()]
     )
     for column, (issue_id, info) in enumerate(issues.items(), start=1):
         for name, outcomes, colour in named:
@@ -531,19 +532,19 @@ def compare_terms(named: list[tuple[str, pd.DataFrame, str]], issues: dict[str, 
             figure.add_trace(
                 go.Histogram(
                     x=deals,
-                    name=name,
+                    name=plain(name),
                     legendgroup=name,
                     showlegend=column == 1,
                     marker_color=colour,
                     opacity=0.6,
                     histnorm="probability",
                     nbinsx=30,
-                    hovertemplate=f"{name}: %{{x}} {info['unit']}<extra></extra>",
+                    hovertemplate=f"{plain(name)}: %{{x}} {plain(info['unit'])}<extra></extra>",
                 ),
                 row=1,
                 col=column,
             )
-        figure.update_xaxes(title_text=info["unit"], row=1, col=column)
+        figure.update_xaxes(title_text=plain(info["unit"]), row=1, col=column)
     figure.update_yaxes(title_text="share of settled replicates", row=1, col=1)
     figure.update_layout(
         template=TEMPLATE,

@@ -9,6 +9,10 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
+from sim import __version__
+from sim.report.plain import plain_figure
+from sim.store.outputs import REPORT_SIGNATURE
+
 _STYLE = """
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 0; color: #222; }
 header { background: #1f3a5f; color: white; padding: 1.2em 2em; }
@@ -37,6 +41,7 @@ def page(title: str, facts: dict[str, str], sections: list[Section]) -> str:
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
+        f'{REPORT_SIGNATURE} {html.escape(__version__)}">',  # how dipsim knows a report it may overwrite
         f"<title>{html.escape(title)}</title>",
         f"<style>{_STYLE}</style>",
         f'<script type="text/javascript">{get_plotlyjs()}</script>',
@@ -56,7 +61,7 @@ def page(title: str, facts: dict[str, str], sections: list[Section]) -> str:
             count += 1
             parts.append(
                 pio.to_html(
-                    figure,
+                    plain_figure(figure),
                     full_html=False,
                     include_plotlyjs=False,
                     div_id=f"figure-{count}",

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from sim.errors import DipsimError
+from sim.report.plain import plain_figure
 
 INSTALL_HINT = (
     "PNG export needs kaleido and a Chromium: pip install 'dipsim[png]', then install a browser "
@@ -45,7 +46,7 @@ def export_png(named: list[tuple[str, go.Figure]], folder: Path) -> list[Path]:
     paths = [folder / f"{slug}.png" for slug, _ in named]
     try:  # one browser session for every figure
         pio.write_images(
-            [figure for _, figure in named],
+            [plain_figure(figure) for _, figure in named],
             paths,
             width=1200,
             height=[figure.layout.height or 600 for _, figure in named],

@@ -41,15 +41,26 @@ class InlineExecutor(Executor):
 def executor_for(workers: int, scheduler: str | None = None, dask_local: bool = False) -> Iterator[Executor]:
     if scheduler or dask_local:
         try:
+            import dask
             from distributed import Client, LocalCluster
         except ImportError:
             raise SweepError(DASK_HINT) from None
         if dask_local:
-            cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-            )
-            with cluster, Client(cluster) as client:
-                yield client.get_executor()
+            # No dashboard and no HTTP routes: Dask's scheduler always opens an HTTP listener (port
+            # 8787 unless told otherwise) even with dashboard_address=None, so it gets a random
+            # loopback port that answers nothing. Everything else binds to 127.0.0.1 too.
+            quiet = {"distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}
+            with dask.config.set(quiet):
+                cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address="127.0.0.1:0",
+                    scheduler_kwargs={"dashboard": False},
+                )
+                with cluster, Client(cluster) as client:
+                    yield client.get_executor()
         else:
             with Client(scheduler) as client:
                 yield client.get_executor()

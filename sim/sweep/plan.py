@@ -10,6 +10,8 @@ uninterrupted one.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -75,7 +77,7 @@ class SweepPlan:
         return self.design_points * self.settings.replicates
 
     def describe(self) -> dict[str, Any]:
-        """The part of the manifest that must match for a sweep to be resumed."""
+        """The manifest's plan: what must match for a sweep to be resumed, and every batch's samples."""
         settings = self.settings
         return {
             "design": settings.design,
@@ -87,10 +89,23 @@ class SweepPlan:
             "seed": settings.seed,
             "seed_scheme": (
                 "SeedSequence(seed).spawn(2) -> [design, batches]; batches.spawn(n_batches), "
-                "one child per batch, drawn in the parent before dispatch"
+                "one child per batch, drawn in the parent before dispatch. The batches are cut at "
+                "batch_replicates // replicates design points each, so --batch-replicates is part of the seed"
             ),
             "log": settings.log,
+            "batch_replicates": settings.batch_replicates,
             "samples_per_batch": self.samples_per_batch,
-            "batches": len(self.batches),
+            "batches": [[batch.first_sample, batch.stop_sample] for batch in self.batches],
             "uncertain_parameters": list(self.keys),
         }
+
+    def identity(self, scenario_sha256: str) -> str:
+        """A fingerprint of everything that decides the sweep's numbers: the scenario and this plan.
+
+        Every part the sweep writes carries it, so a part copied in from another
+        sweep is recognised; the same scenario and plan always give the same
+        identity, so a resumed sweep's parts equal an uninterrupted run's.
+        """
+        plan = {key: value for key, value in self.describe().items() if key != "seed_scheme"}
+        text = json.dumps({"scenario": scenario_sha256, "plan": plan}, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()

@@ -1,4 +1,13 @@
-"""Run a sweep: plan it, check or resume its folder, dispatch batches, stream parts to disk."""
+"""Run a sweep: plan it, check or resume its folder, dispatch batches, stream parts to disk.
+
+``--resume`` completes a sweep killed at any moment. Before its manifest exists
+the folder is empty (or holds only a temporary name), and resuming starts the
+sweep; afterwards the manifest's plan says which batches exist, the part index
+(sim.sweep.store) says which of them are on disk and sound, and only the rest
+run. Either way the dataset equals an uninterrupted run's, because every batch
+is the same computation from the same plan and seed. A resume with nothing left
+to do writes nothing, so the manifest's provenance stays as it was.
+"""
 
 from __future__ import annotations
 
@@ -12,15 +21,28 @@ from typing import Any
 
 from tqdm import tqdm
 
+from sim.errors import ResultsError
 from sim.results import command_line, describe_scenario, package_versions
 from sim.scenario import LoadedScenario
+from sim.store.manifest import MANIFEST, SweepManifest, signed
+from sim.store.outputs import entries
 from sim.sweep.executors import SweepError, describe_executor, executor_for
 from sim.sweep.plan import SweepPlan, SweepSettings
 from sim.sweep.store import SweepStore
 from sim.sweep.worker import BatchTask, run_batch
+from sim.terminal import raw_stderr
 
 # Must match for --resume: anything that changes which numbers a batch produces.
-_RESUME_KEYS = ("design", "samples", "replicates", "seed", "log", "samples_per_batch", "uncertain_parameters")
+_RESUME_KEYS = (
+    "design",
+    "samples",
+    "replicates",
+    "seed",
+    "log",
+    "batch_replicates",
+    "samples_per_batch",
+    "uncertain_parameters",
+)
 
 
 @dataclass(frozen=True)
@@ -45,25 +67,33 @@ def run_sweep(
 ) -> SweepSummary:
     plan = SweepPlan.build(loaded.scenario, settings)
     store = SweepStore(folder)
-    manifest = _manifest(loaded, plan, execution)
-    _prepare_folder(store, manifest, resume)
-    done = store.completed_batches()
-    pending = [batch for batch in plan.batches if batch.index not in done]
+    invocation = {
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": command_line(),
+        "executor": describe_executor(execution.workers, execution.scheduler, execution.dask_local),
+        "versions": package_versions(),
+    }
+    manifest, pending = _prepare_folder(store, _manifest(loaded, plan, invocation), resume)
+    if not pending:  # a finished sweep: nothing to run, nothing to write
+        return SweepSummary(store.folder, 0, len(plan.batches), 0, 0.0)
+    identity = manifest["identity"]
     clock = time.perf_counter()
     replicates_run = 0
+    remaining = sum(plan.batches[b].samples for b in pending) * settings.replicates
     bar = tqdm(
         total=plan.total_replicates,
-        initial=plan.total_replicates - sum(b.samples for b in pending) * settings.replicates,
+        initial=plan.total_replicates - remaining,
         unit="rep",
         unit_scale=True,
-        desc=f"{len(done)}/{len(plan.batches)} batches",
+        desc=f"{len(plan.batches) - len(pending)}/{len(plan.batches)} batches",
+        file=raw_stderr(),
         disable=not (execution.progress and sys.stderr.isatty()),
     )
     limit = 2 * max(1, execution.workers)  # bounded in-flight work bounds memory
     with bar, executor_for(execution.workers, execution.scheduler, execution.dask_local) as executor:
-        queue = iter(pending)
+        queue = iter(plan.batches[b] for b in pending)
         running: dict[Future, int] = {}
-        finished = len(done)
+        finished = len(plan.batches) - len(pending)
         while True:
             for batch in queue:
                 task = BatchTask(
@@ -82,63 +112,95 @@ def run_sweep(
             for future in completed:
                 del running[future]
                 result = future.result()
-                store.write_batch(result)
+                store.write_batch(result, identity)
                 finished += 1
                 replicates_run += result.replicates
                 bar.update(result.replicates)
                 bar.set_description(f"{finished}/{len(plan.batches)} batches")
     seconds = time.perf_counter() - clock
+    invocation |= {"batches_run": len(pending), "seconds": round(seconds, 3)}
+    manifest["invocations"] = [*manifest.get("invocations", []), invocation]
     manifest["status"] = "complete"
-    manifest["timing"] = {
-        "seconds_this_invocation": round(seconds, 3),
-        "batches_this_invocation": len(pending),
-    }
     store.write_manifest(manifest)
-    return SweepSummary(folder, len(pending), len(plan.batches), replicates_run, seconds)
+    return SweepSummary(store.folder, len(pending), len(plan.batches), replicates_run, seconds)
 
 
-def _prepare_folder(store: SweepStore, manifest: dict[str, Any], resume: bool) -> None:
+def _prepare_folder(
+    store: SweepStore, fresh: dict[str, Any], resume: bool
+) -> tuple[dict[str, Any], list[int]]:
+    """The manifest to continue with and the batches still to run; writes the first manifest if new."""
     folder = store.folder
-    if store.has_manifest():
+    if folder.is_symlink():
+        raise SweepError(f"--out {folder} is a symbolic link; give a real folder (nothing was written)")
+    if folder.exists() and not folder.is_dir():
+        raise SweepError(f"--out {folder} is an existing file, not a folder; choose another --out")
+    if folder.exists() and (folder / MANIFEST).exists():
+        return _continue(store, fresh, resume)
+    if folder.exists() and entries(folder):
+        raise SweepError(
+            f"{folder} exists and is not a sweep folder (it holds no dipsim manifest); "
+            "choose another --out so nothing in it is overwritten"
+        )
+    # New, empty, or killed before its manifest was in place: (re)start from the plan.
+    store.write_manifest(fresh)
+    return fresh, list(range(len(fresh["sweep"]["batches"])))
+
+
+def _continue(store: SweepStore, fresh: dict[str, Any], resume: bool) -> tuple[dict[str, Any], list[int]]:
+    folder = store.folder
+    try:
         existing = store.read_manifest()
-        if existing.get("kind") != "sweep":
-            raise SweepError(f"{folder} is not a sweep folder; choose another --out")
-        if not resume:
-            raise SweepError(
-                f"{folder} already holds a sweep; add --resume to continue it, or choose another --out"
-            )
-        differences = [
-            f"{key}: folder has {existing['sweep'].get(key)!r}, this call {manifest['sweep'][key]!r}"
-            for key in _RESUME_KEYS
-            if existing["sweep"].get(key) != manifest["sweep"][key]
-        ]
-        if existing["scenario"]["sha256"] != manifest["scenario"]["sha256"]:
-            differences.insert(
-                0,
-                f"scenario: folder was made from {existing['scenario']['name']} "
-                f"(sha256 {existing['scenario']['sha256'][:12]}...), this call from "
-                f"{manifest['scenario']['name']} (sha256 {manifest['scenario']['sha256'][:12]}...)",
-            )
-        if differences:
-            raise SweepError(
-                f"cannot resume {folder}: it was made by a different sweep\n  " + "\n  ".join(differences)
-            )
-        manifest["resumed_from"] = existing.get("started_at")
-    elif folder.exists() and any(folder.iterdir()):
-        raise SweepError(f"{folder} exists and is not a sweep folder; choose another --out")
-    elif resume:
-        raise SweepError(f"nothing to resume: {folder} holds no sweep")
-    manifest["status"] = "running"
-    store.write_manifest(manifest)
+    except ResultsError as error:
+        raise SweepError(f"{error}; choose another --out") from None
+    info = existing.info
+    assert isinstance(info, SweepManifest)
+    if not resume:
+        raise SweepError(
+            f"{folder} already holds a sweep; add --resume to continue it, or choose another --out"
+        )
+    differences = [
+        f"{key}: folder has {existing.document['sweep'].get(key)!r}, this call {fresh['sweep'][key]!r}"
+        for key in _RESUME_KEYS
+        if existing.document["sweep"].get(key) != fresh["sweep"][key]
+    ]
+    if info.scenario.sha256 != fresh["scenario"]["sha256"]:
+        differences.insert(
+            0,
+            f"scenario: folder was made from {info.scenario.name} "
+            f"(sha256 {info.scenario.sha256[:12]}...), this call from "
+            f"{fresh['scenario']['name']} (sha256 {fresh['scenario']['sha256'][:12]}...)",
+        )
+    made_by, running = info.versions.get("dipsim"), fresh["versions"].get("dipsim")
+    if made_by != running:
+        differences.append(f"dipsim version: folder was made by {made_by}, this is {running}")
+    if differences or info.identity != fresh["identity"]:
+        raise SweepError(
+            f"cannot resume {folder}: it was made by a different sweep\n  " + "\n  ".join(differences)
+        )
+    index = store.index(info)
+    if index.foreign:
+        more = f" (and {len(index.foreign) - 1} more)" if len(index.foreign) > 1 else ""
+        raise SweepError(f"cannot resume: {index.foreign[0]}{more}")
+    store.remove_temporaries()  # what a killed writer left behind: dipsim's own dot-names only
+    pending = index.pending
+    if not pending and info.status == "complete":
+        return existing.document, []
+    manifest = {**existing.document, "status": "running" if pending else "complete"}
+    store.write_manifest(manifest)  # killed after its last part: every batch is there, only the status is due
+    return manifest, pending
 
 
-def _manifest(loaded: LoadedScenario, plan: SweepPlan, execution: Execution) -> dict[str, Any]:
-    return {
-        "kind": "sweep",
-        "command": command_line(),
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "sweep": plan.describe(),
-        "executor": describe_executor(execution.workers, execution.scheduler, execution.dask_local),
-        **describe_scenario(loaded),
-        "versions": package_versions(),
-    }
+def _manifest(loaded: LoadedScenario, plan: SweepPlan, invocation: dict[str, Any]) -> dict[str, Any]:
+    return signed(
+        "sweep",
+        {
+            "command": invocation["command"],
+            "started_at": invocation["started_at"],
+            "identity": plan.identity(loaded.sha256),
+            "status": "running",
+            "sweep": plan.describe(),
+            "executor": invocation["executor"],
+            **describe_scenario(loaded),
+            "versions": invocation["versions"],
+        },
+    )
