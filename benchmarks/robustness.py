@@ -49,10 +49,14 @@ LOCATED = re.compile(r"^(?:dipsim: )?(?:[^\s:][^:]*:\d+: \S|--[a-z-]+\b.*: \S)")
 
 @dataclass(frozen=True)
 class Case:
-    group: str  # scenario, evidence, table, case
+    group: str  # scenario, evidence, table, case, results
     kind: str  # the mutation class
     argv: tuple[str, ...]
     must_refuse: bool = True
+    # results folders: "one_line" refusals name the folder's file in a single line; "repair" means
+    # exit 0 with the folder's dataset then equal to the reference folder's
+    mode: str = "located"
+    reference: str = ""
 
 
 # --------------------------------------------------------------------------- running one case
@@ -62,14 +66,14 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
 
-def _check(argv: tuple[str, ...]) -> tuple[str, str]:
+def _check(case: Case) -> tuple[str, str]:
     """Run the CLI in this worker; return (verdict, first message)."""
     from sim.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(list(argv))
+            code = main(list(case.argv))
     except SystemExit as exit_:  # argparse refuses an argument: "dipsim CMD: error: argument --x: ..."
         code = exit_.code if isinstance(exit_.code, int) else 1
         refused = re.search(r"error: argument (--[a-z-]+.*)", err.getvalue())
@@ -82,13 +86,33 @@ def _check(argv: tuple[str, ...]) -> tuple[str, str]:
     except BaseException as error:
         return "traceback", f"{type(error).__name__}: {error}"[:300]
     lines = [line for line in err.getvalue().splitlines() if line.strip()]
+    if case.mode == "repair" and code == 0:
+        return ("repaired", "") if _same_dataset(case.argv, case.reference) else ("silent", "dataset differs")
     if code == 0:
         return "accepted", ""
     if code != 2:
         return "traceback", f"exit {code}: {lines[:1]}"
+    if case.mode in ("one_line", "repair"):
+        good = len(lines) == 1 and lines[0].startswith("dipsim: ") and "/" in lines[0]
+        return ("refused" if good else "unlocated"), lines[0] if lines else ""
     messages = [line for line in lines if not re.match(r"^(dipsim: )?\d+ problems? ", line)]
     unlocated = [line for line in messages if not LOCATED.match(line)]
     return ("unlocated" if unlocated or not messages else "refused"), (unlocated or messages or [""])[0]
+
+
+def _same_dataset(argv: tuple[str, ...], reference: str) -> bool:
+    import pandas as pd
+
+    from sim.report.data import Results
+
+    folder = argv[argv.index("--out") + 1]
+    first, second = Results.open(folder, ("sweep",)), Results.open(reference, ("sweep",))
+    for name in ("outcomes", "rounds", "texts", "events", "samples"):
+        try:
+            pd.testing.assert_frame_equal(first.table(name), second.table(name), check_exact=True)
+        except AssertionError:
+            return False
+    return first.manifest["status"] == "complete"
 
 
 class Runner:
@@ -103,7 +127,7 @@ class Runner:
         return self.context.Pool(1, initializer=_limit_memory, maxtasksperchild=25)
 
     def run(self, case: Case) -> tuple[str, str]:
-        pending = self.pool.apply_async(_check, (case.argv,))
+        pending = self.pool.apply_async(_check, (case,))
         try:
             verdict, message = pending.get(self.timeout)
         except multiprocessing.TimeoutError:
@@ -112,6 +136,8 @@ class Runner:
             return "hang", ""
         if verdict == "accepted":
             return ("silent" if case.must_refuse else "accepted"), message
+        if verdict == "refused" and case.mode == "repair":
+            return "refused", message  # a clean refusal where a repair was possible: shown, not a failure
         return verdict, message
 
     def close(self) -> None:
@@ -489,11 +515,179 @@ def backtest_cases(space: Workspace, rng: random.Random, per_class: int) -> Iter
         yield emit("case explicit tag", replace_scalar_text(source, rng, "!!timestamp x"))
 
 
+# --------------------------------------------------------------------------- results folders
+
+
+def _quiet(argv: list[str]) -> None:
+    from sim.cli import main as dipsim
+
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        assert dipsim(argv) == 0, argv
+
+
+def _manifest_edit(edit: Callable[[dict[str, Any]], None]) -> Callable[[Path], None]:
+    def apply(folder: Path) -> None:
+        import json
+
+        path = folder / "manifest.json"
+        document = json.loads(path.read_text())
+        edit(document)
+        path.write_text(json.dumps(document, indent=2))
+
+    return apply
+
+
+def _part(folder: Path, table: str, batch: int) -> Path:
+    return folder / table / f"part-{batch:05d}.parquet"
+
+
+def _fewer_rows(folder: Path) -> None:
+    import pyarrow.parquet as pq
+
+    path = _part(folder, "outcomes", 1)
+    table = pq.read_table(path)
+    pq.write_table(table.slice(0, len(table) // 2).replace_schema_metadata(table.schema.metadata), path)
+
+
+def results_cases(space: Workspace, rng: random.Random, per_class: int) -> Iterator[Case]:
+    """Corrupted copies of a finished sweep under report, sensitivity, compare and --resume."""
+    base = space.root / "sweeps"
+    scenario = str(space.root / "scenarios" / "iran_talks.yaml")
+    settings = "--samples 48 --replicates 2 --design lhs --batch-replicates 16 --workers 1".split()
+    sweep = ["sweep", scenario, *settings, "--seed", "3"]
+    reference, other, run = base / "reference", base / "other", base / "run"
+    _quiet([*sweep, "--out", str(reference)])
+    _quiet(["sweep", scenario, *settings, "--seed", "4", "--out", str(other)])
+    _quiet(["run", scenario, "--out", str(run)])
+    batches = len(list((reference / "outcomes").glob("part-*.parquet")))
+    last = batches - 1
+
+    def write(path: Path, data: bytes) -> None:
+        path.write_bytes(data)
+
+    def flip(path: Path) -> None:
+        data = bytearray(path.read_bytes())
+        middle = len(data) // 2
+        data[middle] ^= 0xFF
+        path.write_bytes(bytes(data))
+
+    repairable: dict[str, Callable[[Path], None]] = {
+        "truncated outcomes part": lambda f: write(
+            _part(f, "outcomes", 2), _part(f, "outcomes", 2).read_bytes()[:300]
+        ),
+        "truncated rounds part": lambda f: write(
+            _part(f, "rounds", 1), _part(f, "rounds", 1).read_bytes()[:-40]
+        ),
+        "garbage part": lambda f: write(
+            _part(f, "events", 0), bytes(rng.randrange(256) for _ in range(2000))
+        ),
+        "zero-byte part": lambda f: write(_part(f, "samples", 3), b""),
+        "bit flipped in a part's data": lambda f: flip(_part(f, "outcomes", 1)),
+        "outcomes part missing": lambda f: _part(f, "outcomes", 3).unlink(),
+        "rounds part missing": lambda f: _part(f, "rounds", 2).unlink(),
+        "killed: running, last batch missing": lambda f: (
+            _manifest_edit(lambda d: d.update(status="running"))(f),
+            _part(f, "outcomes", last).unlink(),
+        ),
+        "a part with too few rows": _fewer_rows,
+        "every outcomes part missing": lambda f: [p.unlink() for p in (f / "outcomes").glob("*.parquet")],
+    }
+    refuse: dict[str, Callable[[Path], None]] = {
+        "part from another sweep": lambda f: shutil.copy(
+            _part(other, "outcomes", 2), _part(f, "outcomes", 2)
+        ),
+        "symlink to another sweep's part": lambda f: (
+            _part(f, "texts", 1).unlink(),
+            _part(f, "texts", 1).symlink_to(_part(other, "texts", 1)),
+        ),
+        "copy of part 0 as part 3": lambda f: shutil.copy(_part(f, "outcomes", 0), _part(f, "outcomes", 3)),
+        "duplicate part under another name": lambda f: shutil.copy(
+            _part(f, "outcomes", 3), f / "outcomes" / "part-0003.parquet"
+        ),
+        "non-numeric part index": lambda f: shutil.copy(
+            _part(f, "outcomes", 1), f / "outcomes" / "part-abc.parquet"
+        ),
+        "part beyond the plan": lambda f: shutil.copy(
+            _part(f, "outcomes", 1), f / "outcomes" / "part-00099.parquet"
+        ),
+        "stray file in a table folder": lambda f: (f / "events" / "notes.txt").write_text("mine"),
+        "manifest missing": lambda f: (f / "manifest.json").unlink(),
+        "manifest not JSON": lambda f: write(f / "manifest.json", (f / "manifest.json").read_bytes()[:500]),
+        "manifest without signature": _manifest_edit(lambda d: d.pop("tool")),
+        "manifest says run": _manifest_edit(lambda d: d.update(kind="run")),
+        "manifest missing the plan": _manifest_edit(lambda d: d["sweep"].pop("batches")),
+        "manifest of a newer format": _manifest_edit(lambda d: d.update(format=99)),
+        "manifest with a shorter plan": _manifest_edit(
+            lambda d: d["sweep"].update(batches=d["sweep"]["batches"][:-1])
+        ),
+        "manifest with another identity": _manifest_edit(lambda d: d.update(identity="0" * 64)),
+        "manifest is a folder": lambda f: ((f / "manifest.json").unlink(), (f / "manifest.json").mkdir()),
+        "manifest with a non-numeric field": _manifest_edit(lambda d: d["sweep"].update(replicates="two")),
+    }
+    harmless = {
+        "killed after its last part (status running)": _manifest_edit(lambda d: d.update(status="running"))
+    }
+    reports = space.root / "reports"
+    reports.mkdir(exist_ok=True)
+
+    def copies(kind: str, corrupt: Callable[[Path], None]) -> Iterator[Path]:
+        for operation in range(4):
+            target = base / f"{slug(kind)}-{operation}"
+            shutil.copytree(reference, target, symlinks=True)
+            corrupt(target)
+            yield target
+
+    for group, must in ((repairable, True), (refuse, True), (harmless, False)):
+        for kind, corrupt in group.items():
+            report, sensitivity, compare, resume = copies(kind, corrupt)
+            mode = "one_line" if must else "located"
+            yield Case(
+                "results",
+                f"{kind} / report",
+                ("report", str(report), "--out", str(reports / f"{report.name}.html")),
+                must,
+                mode,
+            )
+            yield Case("results", f"{kind} / sensitivity", ("sensitivity", str(sensitivity)), must, mode)
+            yield Case(
+                "results",
+                f"{kind} / compare",
+                ("compare", str(reference), str(compare), "--out", str(reports / f"{compare.name}.html")),
+                must,
+                mode,
+            )
+            resume_mode = "one_line" if group is refuse else "repair"
+            yield Case(
+                "results",
+                f"{kind} / --resume",
+                (*sweep, "--out", str(resume), "--resume"),
+                group is refuse,
+                resume_mode,
+                str(reference),
+            )
+    yield Case("results", "run folder given to sensitivity", ("sensitivity", str(run)), True, "one_line")
+    yield Case(
+        "results", "run folder given to --resume", (*sweep, "--out", str(run), "--resume"), True, "one_line"
+    )
+    yield Case(
+        "results",
+        "backtest folder given to compare",
+        ("compare", str(reference), str(space.root)),
+        True,
+        "one_line",
+    )
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
 GROUPS: dict[str, Callable[[Workspace, random.Random, int], Iterator[Case]]] = {
     "scenario": scenario_cases,
     "evidence": evidence_cases,
     "table": table_cases,
     "case": backtest_cases,
+    "results": results_cases,
 }
 
 
@@ -526,7 +720,7 @@ def main() -> int:
         finally:
             runner.close()
         kinds = sorted({kind for kind, _ in tally})
-        columns = ("refused", "accepted", "traceback", "hang", "memory", "silent", "unlocated")
+        columns = ("refused", "repaired", "accepted", "traceback", "hang", "memory", "silent", "unlocated")
         print(f"{len(cases)} malformed inputs (seed {args.seed}), {time.perf_counter() - started:.0f} s")
         print(f"{'class':<52}" + "".join(f"{c:>10}" for c in columns))
         for kind in kinds:

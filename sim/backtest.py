@@ -38,7 +38,7 @@ from sim.report.data import Results
 from sim.results import command_line, package_versions
 from sim.runner import RunSettings
 from sim.scenario import LoadedScenario, ScenarioError, load_scenario
-from sim.scenario.yaml_source import YAML_SUFFIXES, Location, Problem, SourceDocument, parse_yaml
+from sim.scenario.yaml_source import YAML_SUFFIXES, Location, Problem, SourceDocument, beyond, parse_yaml
 from sim.store.atomic import staged_folder, write_atomically, write_parquet
 from sim.store.manifest import signed, write_manifest
 from sim.store.outputs import check_output_folder, slug
@@ -159,12 +159,17 @@ def read_case(path: Path) -> tuple[Case | None, list[Problem]]:
     except (InputError, ScenarioError) as error:  # unreadable, YAML syntax, duplicate keys, empty, tags
         return None, list(error.problems)
     if not isinstance(document.data, dict):
-        return None, [Problem(Location(shown, 1), (), f"a case must be a mapping of {', '.join(CASE_KEYS)}")]
+        return None, document.problems or [
+            Problem(Location(shown, 1), (), f"a case must be a mapping of {', '.join(CASE_KEYS)}")
+        ]
     try:
         spec = CaseSpec.model_validate(document.data)
     except ValidationError as error:
         problems = [_case_problem(e, document) for e in error.errors()]
+        problems = [*document.problems, *beyond(problems, document.problems)]
         return None, sorted(problems, key=lambda p: p.location.line)
+    if document.problems:
+        return None, document.problems
     case_id = spec.case or path.stem
     if not re.match(_CASE_ID, case_id):
         message = (

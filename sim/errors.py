@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 PathKey = tuple[str | int, ...]
+MAX_SHOWN = 200  # problems printed at once; the count says how many there are
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,10 @@ class LocatedError(DipsimError):
 
     def lines(self) -> list[str]:
         count = len(self.problems)
-        return [*(str(p) for p in self.problems), f"{count} {self.noun}{'s' if count != 1 else ''} found."]
+        shown = [str(p) for p in self.problems[:MAX_SHOWN]]
+        if count > MAX_SHOWN:
+            shown.append(f"... and {count - MAX_SHOWN} more")
+        return [*shown, f"{count} {self.noun}{'s' if count != 1 else ''} found."]
 
 
 class InputError(LocatedError):

@@ -29,6 +29,9 @@ from sim.sweep.designs import MORRIS_LEVELS, design_points, unit_problem
 from sim.sweep.executors import SweepError
 
 ENRICHMENT = "enrichment"
+RBD_FAST_HARMONICS = 10  # SALib's default M
+# SALib's bias correction divides by 1 - 2M/N, and its bootstrap draws N/2 points: N must exceed 4M.
+RBD_FAST_MIN_POINTS = 4 * RBD_FAST_HARMONICS
 
 
 def output_table(sweep: Results) -> pd.DataFrame:
@@ -70,6 +73,12 @@ def analyse(folder: Path) -> pd.DataFrame:
     keys = sweep["uncertain_parameters"]
     if not keys:
         raise SweepError("the scenario has no uncertain parameters: nothing to analyse")
+    if sweep["design"] in ("mc", "lhs") and sweep["design_points"] <= RBD_FAST_MIN_POINTS:
+        raise SweepError(
+            f"{folder} has {sweep['design_points']} design points; RBD-FAST needs more than "
+            f"{RBD_FAST_MIN_POINTS} (its bootstrap uses half of them, and {RBD_FAST_HARMONICS} harmonics "
+            "need twice as many points); run the sweep with more --samples"
+        )
     seed = np.random.SeedSequence(sweep["seed"]).spawn(2)[0]
     points = design_points(sweep["design"], sweep["samples"], keys, seed)
     outputs = output_table(results)
@@ -101,7 +110,7 @@ def _indices(
             pairs = [("mu_star", "mu_star_conf"), ("sigma", None)]
             method = "morris"
         else:
-            first_order = rbd_fast.analyze(problem, points, values, seed=seed)
+            first_order = rbd_fast.analyze(problem, points, values, M=RBD_FAST_HARMONICS, seed=seed)
             spread = pawn.analyze(problem, points, values, seed=seed)
             return _rows(output, problem, "rbd_fast", first_order, [("S1", "S1_conf")]) + _rows(
                 output, problem, "pawn", spread, [("median", None)]

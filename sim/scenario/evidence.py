@@ -26,6 +26,7 @@ from sim.scenario.yaml_source import (
     Problem,
     ScenarioError,
     SourceDocument,
+    beyond,
     display_name,
     parse_yaml,
 )
@@ -143,7 +144,7 @@ def load_evidence(path: Path) -> tuple[LoadedEvidence | None, list[Problem]]:
     try:
         evidence = EvidenceFile.model_validate(document.data)
     except ValidationError as exc:
-        return None, [
+        found = [
             Problem(
                 document.locate(tuple(err["loc"])),
                 tuple(err["loc"]),
@@ -151,6 +152,9 @@ def load_evidence(path: Path) -> tuple[LoadedEvidence | None, list[Problem]]:
             )
             for err in exc.errors()
         ]
+        return None, [*document.problems, *beyond(found, document.problems)]
+    if document.problems:
+        return None, document.problems
     loaded = LoadedEvidence(evidence, path, document)
     problems = [
         Problem(document.locate(where), where, message) for where, message in _internal_findings(loaded)

@@ -20,6 +20,7 @@ from sim.scenario.yaml_source import (
     Problem,
     ScenarioError,
     SourceDocument,
+    beyond,
     load_with_extends,
 )
 
@@ -71,6 +72,7 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     problems += [
         Problem(document.locate(where), where, message) for where, message in check_references(document.data)
     ]
+    problems = [*document.problems, *beyond(problems, document.problems)]
     if problems or scenario is None:
         raise ScenarioError(_unique(problems))
     return LoadedScenario(

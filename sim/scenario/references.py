@@ -76,6 +76,9 @@ def _unknown(kind: str, name: Any, known: dict[str, Any]) -> str:
 
 
 def check_references(data: dict[str, Any]) -> list[Finding]:
+    """Cross-references, once issues, actors and rounds are each a mapping (else they would only cascade)."""
+    if not all(isinstance(data.get(part), dict) for part in ("issues", "actors", "rounds")):
+        return []
     return list(_findings(data))
 
 

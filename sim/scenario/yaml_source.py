@@ -14,12 +14,13 @@ can make reading it unbounded:
 * YAML 1.1 surprises are refused rather than silently converted: base-60
   numbers (``1:30`` would be 90), leading-zero octals (``010`` would be 8),
   non-finite numbers (``.nan``, ``.inf``) and integers too large for a float;
-* unquoted dates stay the text the author typed.
+* unquoted dates stay the text the author typed, and ``1e-3`` is a number, as in YAML 1.2.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,10 +39,27 @@ _TAG = "tag:yaml.org,2002:"
 _TEXT_TAGS = frozenset({f"{_TAG}timestamp", f"{_TAG}value"})  # kept as the text the author typed
 _NUMBER_TAGS = frozenset({f"{_TAG}int", f"{_TAG}float"})
 _MERGE_TAG = f"{_TAG}merge"
+_STR_TAG = f"{_TAG}str"
+_YAML12_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$")
 
 
 class ScenarioError(LocatedError):
     """Raised with every problem found, so the analyst fixes them in one pass."""
+
+
+class Unreadable:
+    """Stands in for a value the file wrote but that cannot be used (a tag, a NaN, a base-60 number).
+
+    Its problem is already recorded with its line; any schema error at the same
+    place is then a repeat and is dropped (see :func:`beyond`), while problems
+    elsewhere in the file are still reported in the same pass.
+    """
+
+    def __repr__(self) -> str:
+        return "<unreadable>"
+
+
+UNREADABLE = Unreadable()
 
 
 @dataclass
@@ -51,6 +69,7 @@ class SourceDocument:
     data: Any
     locations: dict[PathKey, Location] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)  # every file read, name -> text
+    problems: list[Problem] = field(default_factory=list)  # values that could not be read, each located
 
     def locate(self, path: PathKey) -> Location:
         """The location of the deepest part of ``path`` that exists in the document."""
@@ -115,11 +134,14 @@ def parse_yaml(text: str, file: str) -> SourceDocument:
     if root is None:
         raise ScenarioError([Problem(Location(file, 1), (), "the file is empty")])
     _check_expansion(root, file)
-    problems: list[Problem] = []
-    document.data = _build(root, (), _Builder(file, loader, document.locations, problems))
-    if problems:
-        raise ScenarioError(problems)
+    document.data = _build(root, (), _Builder(file, loader, document.locations, document.problems))
     return document
+
+
+def beyond(problems: list[Problem], reported: list[Problem]) -> list[Problem]:
+    """``problems`` minus those at or under a place that ``reported`` already covers."""
+    covered = {tuple(p.path) for p in reported}
+    return [p for p in problems if not any(tuple(p.path[:cut]) in covered for cut in range(len(p.path) + 1))]
 
 
 def _check_expansion(root: yaml.Node, file: str) -> None:
@@ -190,7 +212,7 @@ def _build(node: yaml.Node, path: PathKey, builder: _Builder) -> Any:
         builder.problem(
             node, path, f"explicit YAML tags such as {tag} are not allowed; write the value plainly"
         )
-        return None
+        return UNREADABLE
     if isinstance(node, yaml.MappingNode):
         return _build_mapping(node, path, builder)
     if isinstance(node, yaml.SequenceNode):
@@ -199,18 +221,22 @@ def _build(node: yaml.Node, path: PathKey, builder: _Builder) -> Any:
 
 
 def _build_mapping(node: yaml.MappingNode, path: PathKey, builder: _Builder) -> dict[Any, Any]:
+    for key_node, value_node in list(node.value):  # a merge of anything but mappings: report it, skip it
+        if key_node.tag == _MERGE_TAG and not _mergeable(value_node):
+            builder.problem(value_node, (*path, "<<"), "<< merges mappings (or a list of mappings) only")
+            node.value.remove((key_node, value_node))
     own_pairs = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE_TAG)
     try:
         builder.loader.flatten_mapping(node)  # resolves YAML merge keys (<<) safely
     except yaml.MarkedYAMLError as exc:
         builder.problem(node, path, f"cannot merge with <<: {exc.problem}")
-        return {}
+        return UNREADABLE
     inherited = len(node.value) - own_pairs  # merged pairs come first; the mapping's own may override them
     inherited_keys = {k.value for k, _ in node.value[:inherited] if isinstance(k, yaml.ScalarNode)}
     result: dict[Any, Any] = {}
     for position, (key_node, value_node) in enumerate(node.value):
         if not isinstance(key_node, yaml.ScalarNode) or id(key_node) in builder.loader.explicit:
-            builder.problem(key_node, path, "keys must be plain scalars")
+            builder.problem(key_node, (*path, "<key>"), "keys must be plain scalars")
             continue
         key = key_node.value  # as written: an unquoted NO or 1.0 stays the text the author typed
         if key in result and position >= inherited and key in inherited_keys:
@@ -226,19 +252,34 @@ def _build_mapping(node: yaml.MappingNode, path: PathKey, builder: _Builder) -> 
     return result
 
 
+def _mergeable(node: yaml.Node) -> bool:
+    if isinstance(node, yaml.MappingNode):
+        return True
+    return isinstance(node, yaml.SequenceNode) and all(isinstance(n, yaml.MappingNode) for n in node.value)
+
+
 def _scalar(node: yaml.ScalarNode, path: PathKey, builder: _Builder) -> Any:
     if node.tag in _TEXT_TAGS:
         return node.value
+    if node.tag == _STR_TAG and node.style is None and _YAML12_FLOAT.match(node.value):
+        # YAML 1.1 reads 1e-3 and 1.0e5 as text (its exponents need a sign); YAML 1.2 and every
+        # author mean a number, so a plain scalar of that shape is one (and must be finite).
+        value = float(node.value)
+        message = _number_problem(node.value, value)
+        if message:
+            builder.problem(node, path, message)
+            return UNREADABLE
+        return value
     try:
         value = builder.loader.construct_object(node, deep=True)
     except Exception as exc:
         builder.problem(node, path, f"unreadable value {node.value!r}: {exc}")
-        return None
+        return UNREADABLE
     if node.tag in _NUMBER_TAGS:
         message = _number_problem(node.value, value)
         if message:
             builder.problem(node, path, message)
-            return None
+            return UNREADABLE
     return value
 
 
@@ -298,6 +339,8 @@ def load_with_extends(
         ) from None
     document = parse_yaml(text, display)
     if not isinstance(document.data, dict):
+        if document.problems:
+            raise ScenarioError(document.problems)
         raise ScenarioError([Problem(Location(display, 1), (), "a scenario must be a mapping of keys")])
     extends = "extends" in document.data
     base_name = document.data.pop("extends", None)
@@ -317,7 +360,9 @@ def load_with_extends(
     base = load_with_extends(base_path, prepare, (*_chain, path), where)
     merged_locations = dict(base.locations)
     merged = _merge(base.data, document.data, (), merged_locations, document.locations)
-    return SourceDocument(merged, merged_locations, {**base.files, **document.files})
+    return SourceDocument(
+        merged, merged_locations, {**base.files, **document.files}, [*base.problems, *document.problems]
+    )
 
 
 def _merge(
@@ -383,4 +428,14 @@ def subtree_paths(value: Any, path: PathKey) -> list[PathKey]:
     return found
 
 
-__all__ = ["Location", "PathKey", "Problem", "ScenarioError", "SourceDocument", "display_name", "parse_yaml"]
+__all__ = [
+    "UNREADABLE",
+    "Location",
+    "PathKey",
+    "Problem",
+    "ScenarioError",
+    "SourceDocument",
+    "beyond",
+    "display_name",
+    "parse_yaml",
+]

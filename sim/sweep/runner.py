@@ -142,6 +142,7 @@ def _prepare_folder(
             "choose another --out so nothing in it is overwritten"
         )
     # New, empty, or killed before its manifest was in place: (re)start from the plan.
+    store.remove_temporaries()
     store.write_manifest(fresh)
     return fresh, list(range(len(fresh["sweep"]["batches"])))
 
@@ -177,7 +178,7 @@ def _continue(store: SweepStore, fresh: dict[str, Any], resume: bool) -> tuple[d
         raise SweepError(
             f"cannot resume {folder}: it was made by a different sweep\n  " + "\n  ".join(differences)
         )
-    index = store.index(info)
+    index = store.index(info, deep=True)  # read every page before trusting a batch
     if index.foreign:
         more = f" (and {len(index.foreign) - 1} more)" if len(index.foreign) > 1 else ""
         raise SweepError(f"cannot resume: {index.foreign[0]}{more}")

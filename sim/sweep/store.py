@@ -101,8 +101,13 @@ class SweepStore:
 
     # --- checking ----------------------------------------------------------------
 
-    def index(self, manifest: SweepManifest) -> PartIndex:
-        """Every file under the table folders, checked against the manifest's plan."""
+    def index(self, manifest: SweepManifest, deep: bool = False) -> PartIndex:
+        """Every file under the table folders, checked against the manifest's plan.
+
+        Each part's footer is read (its stamp and row count); ``deep`` also reads
+        its data and verifies every page checksum, which ``--resume`` does before
+        it trusts a batch. Readers verify the pages they read as they read them.
+        """
         plan = manifest.sweep
         found = PartIndex(len(plan.batches))
         expected = tables_of(plan.log)
@@ -114,13 +119,15 @@ class SweepStore:
             if name not in expected:
                 found.foreign.append(f"{folder} is not written by a sweep with --log {plan.log}")
                 continue
-            sound[name] = self._check_folder(folder, name, manifest, found)
+            sound[name] = self._check_folder(folder, name, manifest, found, deep)
         for batch in range(len(plan.batches)):
             if batch not in found.damaged and all(batch in sound.get(name, ()) for name in expected):
                 found.complete.append(batch)
         return found
 
-    def _check_folder(self, folder: Path, name: str, manifest: SweepManifest, found: PartIndex) -> set[int]:
+    def _check_folder(
+        self, folder: Path, name: str, manifest: SweepManifest, found: PartIndex, deep: bool
+    ) -> set[int]:
         plan = manifest.sweep
         seen: dict[int, Path] = {}
         sound = set()
@@ -145,7 +152,7 @@ class SweepStore:
                 found.foreign.append(f"{path} duplicates {seen[batch]} (batch {batch}); remove the copy")
                 continue
             seen[batch] = path
-            problem, foreign = _check_part(path, name, batch, manifest)
+            problem, foreign = _check_part(path, name, batch, manifest, deep)
             if foreign:
                 found.foreign.append(problem)
             elif problem:
@@ -190,7 +197,9 @@ class SweepStore:
             ) from None
 
 
-def _check_part(path: Path, name: str, batch: int, manifest: SweepManifest) -> tuple[str | None, bool]:
+def _check_part(
+    path: Path, name: str, batch: int, manifest: SweepManifest, deep: bool = False
+) -> tuple[str | None, bool]:
     """(why the part is unusable, whether it is someone else's) -- (None, False) for a sound part."""
     try:
         metadata = pq.read_metadata(path)
@@ -207,6 +216,8 @@ def _check_part(path: Path, name: str, batch: int, manifest: SweepManifest) -> t
     rows = {"outcomes": (stop - first) * manifest.sweep.replicates, "samples": stop - first}.get(name)
     if rows is not None and metadata.num_rows != rows:
         return f"{path} has {metadata.num_rows} rows, not {rows}; --resume re-runs batch {batch}", False
+    if deep and not _reads(str(path)):
+        return f"{path} is corrupt (a page fails its checksum); --resume re-runs batch {batch}", False
     return None, False
 
 
