@@ -553,7 +553,18 @@ def results_cases(space: Workspace, rng: random.Random, per_class: int) -> Itera
     """Corrupted copies of a finished sweep under report, sensitivity, compare and --resume."""
     base = space.root / "sweeps"
     scenario = str(space.root / "scenarios" / "iran_talks.yaml")
-    settings = "--samples 48 --replicates 2 --design lhs --batch-replicates 16 --workers 1".split()
+    settings = [
+        "--samples",
+        "48",
+        "--replicates",
+        "2",
+        "--design",
+        "lhs",
+        "--batch-replicates",
+        "16",
+        "--workers",
+        "1",
+    ]
     sweep = ["sweep", scenario, *settings, "--seed", "3"]
     reference, other, run = base / "reference", base / "other", base / "run"
     _quiet([*sweep, "--out", str(reference)])

@@ -126,7 +126,8 @@ def test_a_boolean_threshold_is_not_1(tmp_path):
     """`above: true` used to be read as 1: a red line at 1 % instead of an error."""
     text = MINIMAL.replace(
         "      cap: {position: 0, salience: 1.0}\n",
-        "      cap: {position: 0, salience: 1.0}\n    red_lines:\n      - {issue: cap, above: true, action: reject}\n",
+        "      cap: {position: 0, salience: 1.0}\n"
+        "    red_lines:\n      - {issue: cap, above: true, action: reject}\n",
         1,
     )
     path = write(tmp_path, text)
@@ -601,7 +602,7 @@ SINGLE = (
 
 
 def test_every_single_invalid_mutation_is_refused_with_located_lines(tmp_path):
-    """All of them, not a sample: each field swapped for each kind of wrong value, each required field deleted."""
+    """All of them, not a sample: every field swapped for every wrong kind of value; required ones deleted."""
     refused = 0
     for path, value in SINGLE:
         text = yaml.safe_dump(_set(BASE, path, value), sort_keys=False)
@@ -633,12 +634,8 @@ def test_fuzz_invalid_mutations_are_refused_with_located_lines(tmp_path, mutatio
 def _reachable(data: object, path: tuple) -> bool:
     node = data
     for part in path:
-        if (
-            isinstance(node, dict)
-            and part in node
-            or isinstance(node, list)
-            and isinstance(part, int)
-            and part < len(node)
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
         ):
             node = node[part]
         else:
