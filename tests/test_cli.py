@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -68,6 +69,8 @@ def test_run_json_summary_matches_the_outcomes_table(tmp_path):
 
 
 def test_many_replicates_print_the_distribution(tmp_path):
+    """The printed counts and shares are the outcomes table's, outcome by outcome."""
+    out = tmp_path / "r"
     result = dipsim(
         "run",
         str(SCENARIOS / "iran_talks_us_deadline.yaml"),
@@ -75,11 +78,23 @@ def test_many_replicates_print_the_distribution(tmp_path):
         "40",
         "--sample",
         "--out",
-        str(tmp_path / "r"),
+        str(out),
     )
     assert result.returncode == 0, result.stderr
     assert "Across 40 replicates:" in result.stdout
-    assert "breakdown" in result.stdout
+    printed = {
+        m["label"]: (int(m["count"]), float(m["share"]))
+        for m in re.finditer(
+            r"^  (?P<label>[a-z]+) +(?P<count>\d+) +(?P<share>[\d.]+)%$", result.stdout, re.M
+        )
+    }
+    counts = pd.read_parquet(out / "outcomes.parquet").outcome.value_counts()
+    assert set(printed) == {"deal", "stalemate", "breakdown", "escalation", "forecast"}
+    for label, (count, share) in printed.items():
+        assert count == counts.get(label, 0)
+        assert share == round(100 * count / 40, 1)
+    assert sum(count for count, _ in printed.values()) == 40
+    assert len({count for count, _ in printed.values()}) > 1  # the variant does produce different outcomes
 
 
 def test_default_output_folder_is_under_results(tmp_path):

@@ -10,7 +10,6 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from scipy.stats import binomtest
 
@@ -266,9 +265,24 @@ def test_report_cli_default_path_and_bad_folder(run_dir, tmp_path):
     assert "not a dipsim results folder" in missing.stderr
 
 
-def test_reports_never_need_the_model(sweep_dir):
-    """The report reads folders: removing the scenario file changes nothing."""
-    with tempfile.TemporaryDirectory() as copy:
-        shutil.copytree(sweep_dir, Path(copy) / "sweep")
-        assert report_for(Results.open(Path(copy) / "sweep")).html()
-    assert isinstance(pd.read_parquet(sweep_dir / "sensitivity.parquet"), pd.DataFrame)
+def test_reports_never_need_the_model(sweep_dir, run_dir, monkeypatch):
+    """The report reads folders only: with no scenario file to find and no way to load one or to
+    build a model, every report of a copied folder is the same page as before."""
+    expected = {
+        name: report_for(Results.open(folder)).html()
+        for name, folder in (("sweep", sweep_dir), ("run", run_dir))
+    }
+
+    def forbidden(*_: object, **__: object) -> None:
+        raise AssertionError("a report must not load a scenario or build a model")
+
+    monkeypatch.setattr("sim.scenario.loader.load_with_extends", forbidden)
+    monkeypatch.setattr("sim.scenario.load_scenario", forbidden)
+    monkeypatch.setattr("sim.model.NegotiationModel.__init__", forbidden)
+    with tempfile.TemporaryDirectory() as elsewhere:
+        monkeypatch.chdir(elsewhere)  # the manifests' relative scenario paths now point nowhere
+        for name, folder in (("sweep", sweep_dir), ("run", run_dir)):
+            copy = Path(elsewhere) / name
+            shutil.copytree(folder, copy)
+            page = report_for(Results.open(copy)).html()
+            assert page.replace(str(copy), str(folder)) == expected[name]

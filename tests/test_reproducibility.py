@@ -74,10 +74,17 @@ def test_without_noise_central_runs_do_not_depend_on_the_seed(loaded):
 
 
 def test_replicates_of_a_central_batch_differ_only_by_noise(loaded):
-    """A batch is R copies of one scenario: same parameters, independent random draws."""
-    tables = _tables(loaded, seed=5, replicates=200, sample=False)
-    outcomes = tables.outcomes.to_pandas()
+    """A batch is R copies of one scenario: every parameter equal in every replicate, yet the
+    random draws (perception noise, events, red lines) give different courses and outcomes."""
+    model = NegotiationModel(loaded.scenario, replicates=200, seed=5)
+    assert model.draw.columns and not model.draw.sampled
+    for key, column in model.draw.columns.items():
+        assert np.all(column == column[0]), key
+    outcomes = model.run().outcomes.to_pandas()
     assert outcomes.outcome.nunique() > 1
+    rounds = model.tables().rounds.to_pandas()
+    first = rounds[rounds.step == 1].groupby("replicate").perceived.sum()
+    assert first.nunique() > 1  # the same first text, read through independent noise
 
 
 @pytest.mark.parametrize("name", sorted(PROTOCOLS))
