@@ -29,7 +29,8 @@ import numpy as np
 from sim.model import NegotiationModel
 from sim.parameters import monte_carlo_points
 from sim.results import write_run
-from sim.scenario import Scenario, load_scenario
+from sim.runner import RunSettings, run_scenario
+from sim.scenario import LoadedScenario, Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT / "scenarios" / "iran_talks.yaml"
@@ -42,12 +43,12 @@ def engine_rate(scenario: Scenario, replicates: int, record: bool) -> float:
     return replicates / (time.perf_counter() - start)
 
 
-def logged_to_parquet_rate(scenario: Scenario, replicates: int) -> float:
-    points = monte_carlo_points(scenario, replicates, np.random.default_rng(1))
+def logged_to_parquet_rate(loaded: LoadedScenario, replicates: int) -> float:
+    """What `dipsim run --sample` does: the engine, then the run folder (tables and manifest)."""
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
-        tables = NegotiationModel(scenario, replicates=replicates, seed=1, unit_points=points).run()
-        write_run(tables, Path(folder) / "run", {"kind": "benchmark"})
+        tables, manifest = run_scenario(loaded, RunSettings(seed=1, replicates=replicates, sample=True))
+        write_run(tables, Path(folder) / "run", manifest)
         return replicates / (time.perf_counter() - start)
 
 
@@ -135,11 +136,12 @@ def main() -> None:
     parser.add_argument("--sweep-replicates", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    scenario = load_scenario(DEFAULT).scenario
+    loaded = load_scenario(DEFAULT)
+    scenario = loaded.scenario
     engine_rate(scenario, 200, True)  # warm-up: imports, scipy set-up
     outcomes_only = engine_rate(scenario, args.replicates, record=False)
     in_memory = engine_rate(scenario, args.replicates, record=True)
-    to_parquet = logged_to_parquet_rate(scenario, args.replicates)
+    to_parquet = logged_to_parquet_rate(loaded, args.replicates)
     loop = loop_rate(scenario, args.loop)
     seconds, peak, detail = sweep_run(args.sweep_replicates, args.workers)
     r = args.replicates

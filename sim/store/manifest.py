@@ -141,17 +141,11 @@ class ManifestFile:
         return self.info.kind
 
 
+_KINDS = ("run", "sweep", "backtest")
+
+
 def has_signature(document: Any) -> bool:
-    return (
-        isinstance(document, dict)
-        and document.get("tool") == TOOL
-        and document.get("kind")
-        in (
-            "run",
-            "sweep",
-            "backtest",
-        )
-    )
+    return isinstance(document, dict) and document.get("tool") == TOOL and document.get("kind") in _KINDS
 
 
 def read_manifest(folder: Path, expect: tuple[Kind, ...] | None = None) -> ManifestFile:
@@ -173,6 +167,16 @@ def read_manifest(folder: Path, expect: tuple[Kind, ...] | None = None) -> Manif
         raise ResultsError(
             f"{path}:{error.lineno}: not valid JSON ({error.msg}); the folder's manifest is damaged"
         ) from None
+    if (
+        isinstance(document, dict)
+        and "tool" not in document
+        and document.get("kind") in _KINDS
+        and "command" in document
+    ):
+        raise ResultsError(
+            f"{path}: written by an earlier dipsim, before results were signed (format {FORMAT}); "
+            "run the same command again with this version"
+        )
     if not has_signature(document):
         raise ResultsError(
             f"{path}: not written by dipsim (no signature: tool, kind, format); "
