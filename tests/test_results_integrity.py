@@ -147,8 +147,12 @@ MANIFESTS = {
         "not valid JSON",
     ),
     "no signature": (
-        lambda f: edit_manifest(f, lambda d: d.pop("tool")),
+        lambda f: (f / "manifest.json").write_text('{"name": "an app", "kind": "sweep"}'),
         "not written by dipsim (no signature",
+    ),
+    "unsigned, from an earlier dipsim": (
+        lambda f: edit_manifest(f, lambda d: d.pop("tool")),
+        "written by an earlier dipsim, before results were signed",
     ),
     "a newer format": (lambda f: edit_manifest(f, lambda d: d.update(format=2)), "results format 2"),
     "the plan missing": (
