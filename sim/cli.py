@@ -280,6 +280,7 @@ def _report(args: argparse.Namespace) -> int:
     out = args.out or args.results_dir / "report.html"
     check_report_file(out, args.force)  # before building, so a refused --out wastes nothing
     built = report_for(Results.open(args.results_dir, partial=args.partial))
+    out.parent.mkdir(parents=True, exist_ok=True)
     write_text(out, built.html())
     print(f"Report: {out}")
     if args.png is not None:
