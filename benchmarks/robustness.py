@@ -103,7 +103,7 @@ def _check(case: Case) -> tuple[str, str]:
 def _same_dataset(argv: tuple[str, ...], reference: str) -> bool:
     import pandas as pd
 
-    from sim.report.data import Results
+    from sim.store.results import Results
 
     folder = argv[argv.index("--out") + 1]
     first, second = Results.open(folder, ("sweep",)), Results.open(reference, ("sweep",))

@@ -26,11 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.model import NegotiationModel
-from sim.parameters import monte_carlo_points
-from sim.results import write_run
-from sim.runner import RunSettings, run_scenario
+from sim.engine.draws import monte_carlo_points
+from sim.engine.model import NegotiationModel
+from sim.experiments.run import RunSettings, run_scenario
 from sim.scenario import LoadedScenario, Scenario, load_scenario
+from sim.store.run_folder import write_run
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT = ROOT / "scenarios" / "iran_talks.yaml"

@@ -30,18 +30,18 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, ValidationError, field_validator
 
 from sim import __version__
-from sim.arguments import add_run_settings
-from sim.comparison import protocol_names, run_protocols
+from sim.cli_arguments import add_run_settings
+from sim.engine.outcomes import SETTLED
 from sim.errors import InputError, LocatedError, UsageError
-from sim.outcomes import SETTLED
-from sim.report.data import Results
-from sim.results import command_line, package_versions
-from sim.runner import RunSettings
+from sim.experiments.run import RunSettings
+from sim.experiments.side_by_side import protocol_names, run_protocols
 from sim.scenario import LoadedScenario, ScenarioError, load_scenario
 from sim.scenario.yaml_source import YAML_SUFFIXES, Location, Problem, SourceDocument, beyond, parse_yaml
 from sim.store.atomic import staged_folder, write_atomically, write_parquet
 from sim.store.manifest import signed, write_manifest
 from sim.store.outputs import check_output_folder, slug
+from sim.store.results import Results
+from sim.store.run_folder import command_line, package_versions
 from sim.text_input import display_name, read_text
 
 DEFAULT_FOLDER = Path("results/backtests")

@@ -16,28 +16,28 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sim import __version__
-from sim.arguments import add_run_settings, positive_int
 from sim.backtest import add_backtest_command
 from sim.calibration.report import calibration_json, calibration_lines
 from sim.calibration.suggest import suggest, suggestion_lines
-from sim.comparison import comparison_lines, protocol_names, run_protocols
+from sim.cli_arguments import add_run_settings, positive_int
+from sim.engine.outcomes import OUTCOME_LABELS
 from sim.errors import DipsimError, UsageError
+from sim.experiments.run import RunSettings, run_scenario
+from sim.experiments.sensitivity import analyse, ranking_lines
+from sim.experiments.side_by_side import comparison_lines, protocol_names, run_protocols
+from sim.experiments.sweep.designs import DESIGNS
+from sim.experiments.sweep.plan import SweepSettings
+from sim.experiments.sweep.runner import Execution, run_sweep
 from sim.importer import add_import_command
-from sim.outcomes import OUTCOME_LABELS
 from sim.report.build import comparison_report, report_for
-from sim.report.data import Results
 from sim.report.png import PngUnavailableError, export_png
-from sim.results import write_run
-from sim.runner import RunSettings, run_scenario
+from sim.report.story import distribution_lines, outcome_lines, replicate_story, summary
 from sim.scenario import LoadedScenario, load_scenario, resolved
 from sim.scenario.schema import PROTOCOL_NAMES
-from sim.sensitivity import analyse, ranking_lines
 from sim.store.atomic import write_text
 from sim.store.outputs import check_output_folder, check_report_file, slug
-from sim.story import distribution_lines, outcome_lines, replicate_story, summary
-from sim.sweep.designs import DESIGNS
-from sim.sweep.plan import SweepSettings
-from sim.sweep.runner import Execution, run_sweep
+from sim.store.results import Results
+from sim.store.run_folder import write_run
 from sim.terminal import safe_output
 from sim.text_input import read_text
 

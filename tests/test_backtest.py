@@ -20,10 +20,10 @@ import pytest
 
 from sim.backtest import CaseError, load_cases, protocol_scores, read_case, run_backtest
 from sim.cli import main
-from sim.comparison import protocol_names
+from sim.experiments.run import RunSettings
+from sim.experiments.side_by_side import protocol_names
 from sim.report.build import report_for
-from sim.report.data import Results
-from sim.runner import RunSettings
+from sim.store.results import Results
 from tests.conftest import SCENARIOS, dipsim
 from tests.test_report import BROWSER, console_errors, render, rendered_figures
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.runner import RunSettings, run_scenario
+from sim.experiments.run import RunSettings, run_scenario
 from sim.scenario import load_scenario
 from tests.conftest import DEFAULT_SCENARIO
 

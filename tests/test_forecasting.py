@@ -10,13 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sim.expected_utility import Choices, Move, challenge_utility, play_round, success_probability
-from sim.forecasting import weighted_mean, weighted_median
-from sim.model import NegotiationModel
-from sim.report.data import Results
-from sim.runner import RunSettings, run_scenario
+from sim.engine.model import NegotiationModel
+from sim.experiments.run import RunSettings, run_scenario
 from sim.scenario import load_scenario
-from sim.utility import curvature, nash_text, normalised_weights, utility
+from sim.solvers.bdm import Choices, Move, challenge_utility, play_round, success_probability
+from sim.solvers.forecasting import weighted_mean, weighted_median
+from sim.solvers.utility import curvature, nash_text, normalised_weights, utility
+from sim.store.results import Results
 from tests.conftest import MINIMAL, ROOT, dipsim
 
 EU_1994 = ROOT / "scenarios" / "eu_emissions_1994.yaml"
@@ -74,7 +74,7 @@ def test_expected_utility_three_actor_round_by_hand():
 
 def test_expected_utility_compromise_moves_part_way():
     """Forced offers: a = E(U_ij) = -0.25, b = E(U_ji) = 1 -> compromise, a quarter of the way."""
-    from sim.expected_utility import _resolve_offers
+    from sim.solvers.bdm import _resolve_offers
 
     x = one([0.0, 0.8])
     mine = np.array([[[0.0, -0.25], [-1.0, 0.0]]])

@@ -12,10 +12,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.model import NegotiationModel
-from sim.parameters import uncertain_keys
+from sim.engine.draws import uncertain_keys
+from sim.engine.model import NegotiationModel
 from sim.scenario import Scenario
-from sim.utility import concession_path_offer, nash_text, utility
+from sim.solvers.utility import concession_path_offer, nash_text, utility
 
 unit = st.floats(0.0, 1.0)
 signed = st.floats(-1.0, 1.0)

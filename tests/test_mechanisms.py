@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.model import NegotiationModel
-from sim.parameters import draw_parameters, uncertain_keys
+from sim.engine.draws import draw_parameters, uncertain_keys
+from sim.engine.model import NegotiationModel
 from sim.scenario import Scenario
-from sim.utility import curvature, nash_text, utility
+from sim.solvers.utility import curvature, nash_text, utility
 
 
 def scenario_from(**overrides: object) -> Scenario:

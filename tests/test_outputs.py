@@ -191,7 +191,7 @@ def test_a_failed_run_leaves_no_staging_folder_and_keeps_the_old_run(scenario, t
     def broken(*_: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("sim.results.write_manifest", broken)
+    monkeypatch.setattr("sim.store.run_folder.write_manifest", broken)
     code, _, err = run_cli("run", scenario, "--out", run, "--seed", 2)
     assert code == 2 and "No space left on device" in err
     assert snapshot(run) == before

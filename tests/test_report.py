@@ -13,17 +13,17 @@ import numpy as np
 import pytest
 from scipy.stats import binomtest
 
+from sim.experiments.run import RunSettings, run_scenario
+from sim.experiments.sensitivity import analyse
+from sim.experiments.sweep.plan import SweepSettings
+from sim.experiments.sweep.runner import Execution, run_sweep
 from sim.report import figures
 from sim.report.build import comparison_report, report_for
-from sim.report.data import Results
 from sim.report.palette import actor_colours
 from sim.report.png import find_browser
-from sim.results import write_run
-from sim.runner import RunSettings, run_scenario
 from sim.scenario import load_scenario
-from sim.sensitivity import analyse
-from sim.sweep.plan import SweepSettings
-from sim.sweep.runner import Execution, run_sweep
+from sim.store.results import Results
+from sim.store.run_folder import write_run
 from tests.conftest import DEFAULT_SCENARIO, SCENARIOS, dipsim
 
 
@@ -278,7 +278,7 @@ def test_reports_never_need_the_model(sweep_dir, run_dir, monkeypatch):
 
     monkeypatch.setattr("sim.scenario.loader.load_with_extends", forbidden)
     monkeypatch.setattr("sim.scenario.load_scenario", forbidden)
-    monkeypatch.setattr("sim.model.NegotiationModel.__init__", forbidden)
+    monkeypatch.setattr("sim.engine.model.NegotiationModel.__init__", forbidden)
     with tempfile.TemporaryDirectory() as elsewhere:
         monkeypatch.chdir(elsewhere)  # the manifests' relative scenario paths now point nowhere
         for name, folder in (("sweep", sweep_dir), ("run", run_dir)):

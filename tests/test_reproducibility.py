@@ -9,11 +9,11 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from sim.model import NegotiationModel
+from sim.engine.model import NegotiationModel
+from sim.experiments.run import RunSettings, run_scenario
 from sim.protocols import PROTOCOLS
-from sim.results import write_run
-from sim.runner import RunSettings, run_scenario
 from sim.scenario import load_scenario
+from sim.store.run_folder import write_run
 from tests.conftest import DEFAULT_SCENARIO
 
 TABLE_NAMES = ("rounds", "texts", "events", "outcomes")

@@ -25,8 +25,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim import cli
-from sim.report.data import Results
 from sim.store.atomic import is_temporary
+from sim.store.results import Results
 from tests.conftest import DEFAULT_SCENARIO, ROOT
 
 SWEEP = ["sweep", str(DEFAULT_SCENARIO), "--samples", "48", "--replicates", "2", "--design", "lhs",

@@ -14,15 +14,15 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from sim.engine.draws import uncertain_keys
 from sim.errors import ResultsError
-from sim.parameters import uncertain_keys
-from sim.report.data import Results
+from sim.experiments.sweep.designs import DESIGNS, design_points, design_size
+from sim.experiments.sweep.executors import SweepError
+from sim.experiments.sweep.plan import SweepPlan, SweepSettings
+from sim.experiments.sweep.runner import Execution, run_sweep
 from sim.scenario import load_scenario
-from sim.sweep.designs import DESIGNS, design_points, design_size
-from sim.sweep.executors import SweepError
-from sim.sweep.plan import SweepPlan, SweepSettings
-from sim.sweep.runner import Execution, run_sweep
-from sim.sweep.store import SweepStore
+from sim.store.results import Results
+from sim.store.sweep_folder import SweepStore
 from tests.conftest import DEFAULT_SCENARIO, ROOT, SCENARIOS, dipsim
 
 SMALL = SweepSettings(samples=24, replicates=4, design="lhs", seed=7, batch_replicates=16)
@@ -200,7 +200,7 @@ def test_sensitivity_refuses_an_incomplete_sweep(loaded, tmp_path):
     folder = tmp_path / "partial"
     run_sweep(loaded, SMALL, folder, Execution(progress=False))
     SweepStore(folder).part("outcomes", 2).unlink()
-    from sim.sensitivity import analyse
+    from sim.experiments.sensitivity import analyse
 
     with pytest.raises(ResultsError, match="incomplete sweep \\(5 of 6 batches on disk"):
         analyse(folder)
@@ -208,7 +208,7 @@ def test_sensitivity_refuses_an_incomplete_sweep(loaded, tmp_path):
 
 
 def test_lhs_sweep_sensitivity_uses_rbd_fast_and_pawn(loaded, tmp_path):
-    from sim.sensitivity import analyse
+    from sim.experiments.sensitivity import analyse
 
     folder = tmp_path / "lhs"
     settings = SweepSettings(samples=96, replicates=2, design="lhs", seed=2, log="outcomes")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, ClassVar
 
-from sim.layout import Slot
+from sim.engine.calendar import Slot
 
 if TYPE_CHECKING:
-    from sim.model import NegotiationModel
+    from sim.engine.model import NegotiationModel
 
 
 class Protocol(ABC):

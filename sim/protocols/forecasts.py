@@ -18,16 +18,16 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from sim.expected_utility import Choices, Move, RoundResult, play_round
-from sim.forecasting import weighted_mean, weighted_median
-from sim.layout import Slot
+from sim.engine.calendar import Slot
+from sim.engine.log import RESPONSES
 from sim.protocols.base import Protocol
-from sim.records import RESPONSES
-from sim.utility import nash_text
+from sim.solvers.bdm import Choices, Move, RoundResult, play_round
+from sim.solvers.forecasting import weighted_mean, weighted_median
+from sim.solvers.utility import nash_text
 
 if TYPE_CHECKING:
-    from sim.agents import ActorAgent
-    from sim.model import NegotiationModel
+    from sim.engine.agents import ActorAgent
+    from sim.engine.model import NegotiationModel
 
 
 class ForecastProtocol(Protocol):

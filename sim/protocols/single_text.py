@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
-from sim.layout import Slot
+from sim.engine.calendar import Slot
+from sim.engine.log import RESPONSES
 from sim.protocols.base import Protocol
-from sim.records import RESPONSES
-from sim.utility import concession_path_offer, nash_text
+from sim.solvers.utility import concession_path_offer, nash_text
 
 if TYPE_CHECKING:
-    from sim.agents import ActorAgent
-    from sim.model import NegotiationModel
+    from sim.engine.agents import ActorAgent
+    from sim.engine.model import NegotiationModel
 
 
 class SingleTextProtocol(Protocol):

@@ -12,12 +12,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from sim.backtest import BASELINES, case_lines, error_lines, protocol_order, protocol_scores, source_lines
-from sim.report.data import Results
 from sim.report.figures import TEMPLATE
 from sim.report.html import Section
 from sim.report.palette import scenario_colour
 from sim.report.plain import plain
 from sim.scenario.schema import PROTOCOL_NAMES
+from sim.store.results import Results
 
 _SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star", "cross", "hexagon")
 

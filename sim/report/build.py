@@ -10,10 +10,10 @@ from typing import Any
 import plotly.graph_objects as go
 
 from sim.report import backtest, figures
-from sim.report.data import Results
 from sim.report.html import Section, page
 from sim.report.palette import scenario_colour
-from sim.story import outcome_lines, replicate_story
+from sim.report.story import outcome_lines, replicate_story
+from sim.store.results import Results
 
 
 @dataclass

@@ -14,10 +14,10 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from scipy.stats import binomtest
 
-from sim.outcomes import OUTCOME_LABELS, SETTLED
-from sim.report.data import Results
+from sim.engine.outcomes import OUTCOME_LABELS, SETTLED
 from sim.report.palette import OUTCOME_COLOURS, actor_colours, translucent
 from sim.report.plain import plain
+from sim.store.results import Results
 
 TEMPLATE = "plotly_white"
 _OUTCOME_COLUMNS = frozenset({"sample", "replicate", "outcome", "round", "round_id", "exchanges", "by"})

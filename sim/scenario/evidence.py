@@ -107,7 +107,7 @@ def scenario_path(actor_id: str, key: str) -> PathKey:
 
 
 def parameter_key(actor_id: str, key: str) -> str:
-    """The engine's parameter key (see sim.parameters) for an evidence key."""
+    """The engine's parameter key (see sim.engine.draws) for an evidence key."""
     spec_key = re.sub(r"\.(above|below)$", ".threshold", key)
     return f"actors.{actor_id}.{spec_key}"
 

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.parameters import ParameterDraw
+from sim.engine.draws import ParameterDraw
 from sim.scenario.schema import Actor, RedLine
-from sim.utility import curvature, normalised_weights, utility
+from sim.solvers.utility import curvature, normalised_weights, utility
 
 if TYPE_CHECKING:
-    from sim.model import NegotiationModel
+    from sim.engine.model import NegotiationModel
 
 
 @dataclass

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.layout import Slot
-from sim.outcomes import Status
+from sim.engine.calendar import Slot
+from sim.engine.outcomes import Status
 from sim.scenario.schema import Condition, Effect, Event, Threshold
 
 if TYPE_CHECKING:
-    from sim.model import NegotiationModel
+    from sim.engine.model import NegotiationModel
 
 _LIMITS = {
     "capability": (0.0, 1.0),

@@ -27,9 +27,9 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from sim.errors import ResultsError
+from sim.experiments.sweep.worker import BatchResult
 from sim.store.atomic import is_temporary, write_parquet
 from sim.store.manifest import ManifestFile, SweepManifest, read_manifest, write_manifest
-from sim.sweep.worker import BatchResult
 
 TABLE_ORDER = ("samples", "events", "rounds", "texts", "outcomes")  # outcomes last: it marks a batch done
 FULL_LOG_ONLY = ("rounds", "texts")

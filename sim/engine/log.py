@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from sim.layout import Layout, Slot
+from sim.engine.calendar import Layout, Slot
 
 RESPONSES = (
     "accept",

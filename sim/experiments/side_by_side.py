@@ -11,13 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.outcomes import SETTLED
-from sim.report.data import Results
-from sim.results import write_run
-from sim.runner import RunSettings, run_scenario
+from sim.engine.outcomes import SETTLED
+from sim.experiments.run import RunSettings, run_scenario
 from sim.scenario import LoadedScenario
 from sim.scenario.schema import PROTOCOL_NAMES
 from sim.store.outputs import check_container
+from sim.store.results import Results
+from sim.store.run_folder import write_run
 
 
 def protocol_names(requested: str) -> list[str]:

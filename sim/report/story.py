@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.report.data import Results
 from sim.scenario.schema import FORECASTING_PROTOCOLS
+from sim.store.results import Results
 
 _VERDICT = {
     "deal": "DEAL: every principal signed the same text",

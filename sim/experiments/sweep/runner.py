@@ -3,7 +3,7 @@
 ``--resume`` completes a sweep killed at any moment. Before its manifest exists
 the folder is empty (or holds only a temporary name), and resuming starts the
 sweep; afterwards the manifest's plan says which batches exist, the part index
-(sim.sweep.store) says which of them are on disk and sound, and only the rest
+(sim.store.sweep_folder) says which of them are on disk and sound, and only the rest
 run. Either way the dataset equals an uninterrupted run's, because every batch
 is the same computation from the same plan and seed. A resume with nothing left
 to do writes nothing, so the manifest's provenance stays as it was.
@@ -22,14 +22,14 @@ from typing import Any
 from tqdm import tqdm
 
 from sim.errors import ResultsError
-from sim.results import command_line, describe_scenario, package_versions
+from sim.experiments.sweep.executors import SweepError, describe_executor, executor_for
+from sim.experiments.sweep.plan import SweepPlan, SweepSettings
+from sim.experiments.sweep.worker import BatchTask, run_batch
 from sim.scenario import LoadedScenario
 from sim.store.manifest import MANIFEST, SweepManifest, signed
 from sim.store.outputs import entries
-from sim.sweep.executors import SweepError, describe_executor, executor_for
-from sim.sweep.plan import SweepPlan, SweepSettings
-from sim.sweep.store import SweepStore
-from sim.sweep.worker import BatchTask, run_batch
+from sim.store.run_folder import command_line, describe_scenario, package_versions
+from sim.store.sweep_folder import SweepStore
 from sim.terminal import raw_stderr
 
 # Must match for --resume: anything that changes which numbers a batch produces.

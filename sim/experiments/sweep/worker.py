@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from sim.model import NegotiationModel
+from sim.engine.model import NegotiationModel
+from sim.experiments.sweep.plan import Batch
 from sim.scenario import Scenario
-from sim.sweep.plan import Batch
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from sim.errors import ResultsError
 from sim.store.manifest import Kind, Manifest, SweepManifest, read_manifest
-from sim.sweep.store import SweepStore, tables_of
+from sim.store.sweep_folder import SweepStore, tables_of
 
 
 def read_parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:

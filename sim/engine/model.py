@@ -10,13 +10,13 @@ import mesa
 import numpy as np
 import pyarrow as pa
 
-from sim.agents import ActorAgent, RedLineState
-from sim.events import ScheduledEvent, apply_effect
-from sim.layout import Layout, Slot
-from sim.outcomes import STATUS_LABELS, Status
-from sim.parameters import draw_parameters
+from sim.engine.agents import ActorAgent, RedLineState
+from sim.engine.calendar import Layout, Slot
+from sim.engine.draws import draw_parameters
+from sim.engine.events import ScheduledEvent, apply_effect
+from sim.engine.log import Recorder, RunTables
+from sim.engine.outcomes import STATUS_LABELS, Status
 from sim.protocols import protocol_named
-from sim.records import Recorder, RunTables
 from sim.scenario.schema import Scenario
 
 

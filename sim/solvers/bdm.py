@@ -27,7 +27,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from sim.forecasting import weighted_median
+from sim.solvers.forecasting import weighted_median
 
 
 class Move(IntEnum):

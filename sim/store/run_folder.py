@@ -14,7 +14,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from sim.records import RunTables
+from sim.engine.log import RunTables
 from sim.scenario import LoadedScenario, resolved
 from sim.store.atomic import staged_folder, write_parquet
 from sim.store.manifest import write_manifest

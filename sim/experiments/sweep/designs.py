@@ -1,7 +1,7 @@
 """Sampling designs over the uncertain parameters, in the unit hypercube.
 
 Points are drawn in [0, 1]^D and mapped through each parameter's inverse CDF
-(sim.parameters), so every design respects the scenario's distributions.
+(sim.engine.draws), so every design respects the scenario's distributions.
 The designs themselves come from scipy.stats.qmc and SALib; nothing is
 hand-written here beyond choosing and seeding them.
 """

@@ -23,10 +23,10 @@ import pandas as pd
 import pyarrow as pa
 from SALib.analyze import morris, pawn, rbd_fast, sobol
 
-from sim.report.data import Results
+from sim.experiments.sweep.designs import MORRIS_LEVELS, design_points, unit_problem
+from sim.experiments.sweep.executors import SweepError
 from sim.store.atomic import write_parquet
-from sim.sweep.designs import MORRIS_LEVELS, design_points, unit_problem
-from sim.sweep.executors import SweepError
+from sim.store.results import Results
 
 ENRICHMENT = "enrichment"
 RBD_FAST_HARMONICS = 10  # SALib's default M

@@ -17,9 +17,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from sim.parameters import uncertain_keys
+from sim.engine.draws import uncertain_keys
+from sim.experiments.sweep.designs import Design, design_points, design_size
 from sim.scenario import Scenario
-from sim.sweep.designs import Design, design_points, design_size
 
 LogLevel = Literal["full", "outcomes"]
 

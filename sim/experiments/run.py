@@ -9,12 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from sim.model import NegotiationModel
-from sim.parameters import monte_carlo_points, uncertain_keys
-from sim.records import RunTables
-from sim.results import command_line, describe_scenario, package_versions
+from sim.engine.draws import monte_carlo_points, uncertain_keys
+from sim.engine.log import RunTables
+from sim.engine.model import NegotiationModel
 from sim.scenario import LoadedScenario
 from sim.store.manifest import signed
+from sim.store.run_folder import command_line, describe_scenario, package_versions
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""What a user runs: one batch, protocols side by side, sweeps, sensitivity, backtests."""

@@ -1,0 +1,1 @@
+"""Monte Carlo sweeps: designs, seeded batches, executors, streamed to a sweep folder."""

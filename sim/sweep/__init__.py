@@ -1,1 +1,0 @@
-"""Monte Carlo sweeps: designs, seeded batches, executors, and a streamed Parquet dataset."""
