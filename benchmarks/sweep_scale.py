@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from sim.engine.draws import monte_carlo_points
-from sim.engine.model import NegotiationModel
 from sim.experiments.run import RunSettings, run_scenario
+from sim.protocols import build_model
 from sim.scenario import LoadedScenario, Scenario, load_scenario
 from sim.store.run_folder import write_run
 
@@ -39,7 +39,7 @@ DEFAULT = ROOT / "scenarios" / "iran_talks.yaml"
 def engine_rate(scenario: Scenario, replicates: int, record: bool) -> float:
     points = monte_carlo_points(scenario, replicates, np.random.default_rng(1))
     start = time.perf_counter()
-    NegotiationModel(scenario, replicates=replicates, seed=1, unit_points=points, record=record).run()
+    build_model(scenario, replicates=replicates, seed=1, unit_points=points, record=record).run()
     return replicates / (time.perf_counter() - start)
 
 
@@ -56,7 +56,7 @@ def loop_rate(scenario: Scenario, runs: int) -> float:
     points = monte_carlo_points(scenario, runs, np.random.default_rng(1))
     start = time.perf_counter()
     for r in range(runs):
-        NegotiationModel(scenario, replicates=1, seed=r, unit_points=points[r : r + 1]).run()
+        build_model(scenario, replicates=1, seed=r, unit_points=points[r : r + 1]).run()
     return runs / (time.perf_counter() - start)
 
 

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sim.engine.model import NegotiationModel
 from sim.experiments.run import RunSettings, run_scenario
+from sim.protocols import build_model
 from sim.scenario import load_scenario
 from sim.solvers.bdm import Choices, Move, challenge_utility, play_round, success_probability
 from sim.solvers.forecasting import weighted_mean, weighted_median
@@ -236,7 +236,7 @@ def _published_inputs() -> list[tuple[str, float, float]]:
 def test_bdm_1994_example_initial_median_is_seven():
     """Before any challenge, the c x s weighted median of the published positions is 7 years."""
     loaded = load_scenario(EU_1994)
-    model = NegotiationModel(loaded.scenario)
+    model = build_model(loaded.scenario)
     positions = np.array([[a.position[0, 0] for a in model.actors]])
     weights = np.array([[a.capability[0] * a.salience[0, 0] for a in model.actors]])
     assert model.layout.to_units(weighted_median(positions, weights, np.zeros(1))[:, None])[0, 0] == 7.0

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.engine.draws import uncertain_keys
-from sim.engine.model import NegotiationModel
+from sim.protocols import build_model
 from sim.scenario import Scenario
 from sim.solvers.utility import concession_path_offer, nash_text, utility
 
@@ -134,7 +134,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
 def test_run_invariants(scenario: Scenario, seed: int) -> None:
     replicates = 6
     points = np.random.default_rng(seed).random((replicates, len(uncertain_keys(scenario))))
-    tables = NegotiationModel(scenario, replicates=replicates, seed=seed, unit_points=points).run()
+    tables = build_model(scenario, replicates=replicates, seed=seed, unit_points=points).run()
     outcomes = tables.outcomes.to_pandas()
     rounds = tables.rounds.to_pandas()
     events = tables.events.to_pandas()

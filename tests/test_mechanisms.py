@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.engine.draws import draw_parameters, uncertain_keys
-from sim.engine.model import NegotiationModel
+from sim.protocols import build_model
 from sim.scenario import Scenario
 from sim.solvers.utility import curvature, nash_text, utility
 
@@ -90,24 +90,21 @@ def test_nash_text_respects_bounds_per_replicate():
 
 def test_aspiration_falls_linearly_at_patience_half_to_the_reservation():
     scenario = scenario_from(actors__A__reservation=0.2)
-    model = NegotiationModel(scenario, replicates=1)
+    model = build_model(scenario, replicates=1)
     agent = model.agent_by_id["A"]
     schedule = []
     for step in range(1, 5):
-        agent.update_aspiration(step)
-        schedule.append(agent.aspiration[0])
+        schedule.append(agent.aspiration_at(step)[0])
     assert schedule == pytest.approx([1.0, 1 - 0.8 / 3, 1 - 1.6 / 3, 0.2])
 
 
 def test_patient_actors_hold_out_longer():
     patient = scenario_from(actors__A__patience=0.9)
-    model = NegotiationModel(patient, replicates=1)
+    model = build_model(patient, replicates=1)
     agent = model.agent_by_id["A"]
-    agent.update_aspiration(3)  # two thirds of the way to the deadline
-    boulware = agent.aspiration[0]
+    boulware = agent.aspiration_at(3)[0]  # two thirds of the way to the deadline
     agent.patience[:] = 0.1
-    agent.update_aspiration(3)
-    assert boulware > 1 - 2 / 3 > agent.aspiration[0]
+    assert boulware > 1 - 2 / 3 > agent.aspiration_at(3)[0]
 
 
 def test_pressure_is_capability_times_salience_weighted():
@@ -121,7 +118,7 @@ def test_pressure_is_capability_times_salience_weighted():
             "stances": {"cap": {"position": 100, "salience": 1.0}},
         },
     )
-    model = NegotiationModel(scenario, replicates=1)
+    model = build_model(scenario, replicates=1)
     model.step()
     # A (weight 1.0*1.0) pulled by K (weight 1.0*1.0) from 0 towards 100: 0.5 * 100 * 1 / 2 = 25
     rounds = model.tables().rounds.to_pandas()
@@ -132,7 +129,7 @@ def test_pressure_is_capability_times_salience_weighted():
 
 def test_mediator_drafts_inside_reject_red_lines():
     scenario = scenario_from(actors__B__red_lines=[{"issue": "cap", "below": 50, "action": "reject"}])
-    model = NegotiationModel(scenario, replicates=1)
+    model = build_model(scenario, replicates=1)
     model.step()
     texts = model.tables().texts.to_pandas()
     assert texts.cap.iloc[0] == pytest.approx(50.0)  # unconstrained Nash would be 33.3
@@ -148,14 +145,14 @@ def test_uncertain_red_line_threshold_is_sampled_per_replicate():
     assert keys == ["actors.B.red_lines.0.threshold"]
     points = np.array([[0.0], [0.5], [1.0]])
     assert draw_parameters(scenario, 3, points)[keys[0]] == pytest.approx([40, 50, 60])
-    model = NegotiationModel(scenario, replicates=3, unit_points=points)
+    model = build_model(scenario, replicates=3, unit_points=points)
     model.step()
     assert model.tables().texts.to_pandas().cap.to_numpy() == pytest.approx([40, 50, 60])
 
 
 def test_deal_when_both_aspirations_are_met_and_terms_in_units():
     scenario = scenario_from(actors__A__reservation=0.5, actors__B__reservation=0.2)
-    outcome = NegotiationModel(scenario, replicates=1).run().outcomes.to_pandas().iloc[0]
+    outcome = build_model(scenario, replicates=1).run().outcomes.to_pandas().iloc[0]
     assert outcome.outcome == "deal"
     assert 0 <= outcome.cap <= 100
     assert outcome.utility_A == pytest.approx(1 - outcome.cap / 100)
@@ -163,7 +160,7 @@ def test_deal_when_both_aspirations_are_met_and_terms_in_units():
 
 def test_stalemate_when_reservations_cannot_both_be_met():
     scenario = scenario_from(actors__A__reservation=0.8, actors__B__reservation=0.8)
-    outcome = NegotiationModel(scenario, replicates=1).run().outcomes.to_pandas().iloc[0]
+    outcome = build_model(scenario, replicates=1).run().outcomes.to_pandas().iloc[0]
     assert (outcome.outcome, outcome["round"], outcome.exchanges) == ("stalemate", 1, 4)
     assert outcome.utility_A == pytest.approx(0.8)  # no deal is worth the reservation value
 
@@ -174,7 +171,7 @@ def test_personal_deadline_means_walk_out():
         actors__B__reservation=0.8,
         actors__A__deadline="r1",
     )
-    outcome = NegotiationModel(scenario, replicates=1).run().outcomes.to_pandas().iloc[0]
+    outcome = build_model(scenario, replicates=1).run().outcomes.to_pandas().iloc[0]
     assert (outcome.outcome, outcome.by) == ("breakdown", "A")
 
 
@@ -189,7 +186,7 @@ def test_escalation_by_an_influencer_red_line_on_the_deal():
             "red_lines": [{"issue": "cap", "above": 10, "action": "escalate", "probability": 1.0}],
         },
     )
-    outcomes = NegotiationModel(scenario, replicates=4).run().outcomes.to_pandas()
+    outcomes = build_model(scenario, replicates=4).run().outcomes.to_pandas()
     assert set(outcomes.outcome) == {"escalation"}
     assert set(outcomes.by) == {"K"}
     assert outcomes.cap.isna().all()
@@ -210,7 +207,7 @@ def test_scheduled_and_conditional_events():
         actors__A__reservation=0.9,
         actors__B__reservation=0.9,
     )
-    model = NegotiationModel(scenario, replicates=1)
+    model = build_model(scenario, replicates=1)
     model.step()
     assert model.agent_by_id["B"].capability[0] == 0.5
     model.step()  # the boost fires at the start of exchange 2: Nash text moves to 50

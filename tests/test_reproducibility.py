@@ -9,9 +9,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from sim.engine.model import NegotiationModel
 from sim.experiments.run import RunSettings, run_scenario
-from sim.protocols import PROTOCOLS
+from sim.protocols import PROTOCOLS, build_model
 from sim.scenario import load_scenario
 from sim.store.run_folder import write_run
 from tests.conftest import DEFAULT_SCENARIO
@@ -69,14 +68,14 @@ def test_without_noise_central_runs_do_not_depend_on_the_seed(loaded):
             },
         }
     )
-    outcomes = [NegotiationModel(quiet, replicates=3, seed=seed).run().outcomes for seed in (1, 2)]
+    outcomes = [build_model(quiet, replicates=3, seed=seed).run().outcomes for seed in (1, 2)]
     same_table(outcomes[0], outcomes[1])
 
 
 def test_replicates_of_a_central_batch_differ_only_by_noise(loaded):
     """A batch is R copies of one scenario: every parameter equal in every replicate, yet the
     random draws (perception noise, events, red lines) give different courses and outcomes."""
-    model = NegotiationModel(loaded.scenario, replicates=200, seed=5)
+    model = build_model(loaded.scenario, replicates=200, seed=5)
     assert model.draw.columns and not model.draw.sampled
     for key, column in model.draw.columns.items():
         assert np.all(column == column[0]), key
@@ -92,7 +91,7 @@ def test_protocol_contract_pickle_and_reproducibility(loaded, name):
     """Every protocol: a model pickles mid-run and continues exactly as the original would."""
     scenario = loaded.with_protocol(name).scenario
     assert scenario.protocol.name == name
-    model = NegotiationModel(scenario, replicates=8, seed=3)
+    model = build_model(scenario, replicates=8, seed=3)
     model.step()
     model.step()
     clone = pickle.loads(pickle.dumps(model))

@@ -10,17 +10,14 @@ keeps a single run (R = 1) and a Monte Carlo batch on exactly the same code.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
+from sim.engine.calendar import Layout
 from sim.engine.draws import ParameterDraw
 from sim.scenario.schema import Actor, RedLine
 from sim.solvers.utility import curvature, normalised_weights, utility
-
-if TYPE_CHECKING:
-    from sim.engine.model import NegotiationModel
 
 
 @dataclass
@@ -45,18 +42,18 @@ class ActorAgent(mesa.Agent):
 
     def __init__(
         self,
-        model: NegotiationModel,
+        model: mesa.Model,
         actor_id: str,
         spec: Actor,
         index: int,
         draw: ParameterDraw,
+        layout: Layout,
     ) -> None:
         super().__init__(model)
         self.actor_id = actor_id
         self.spec = spec
         self.index = index
         self.role = spec.role
-        layout = model.layout
         prefix = f"actors.{actor_id}"
         replicates = draw.replicates
         self.capability = draw[f"{prefix}.capability"].copy()
@@ -109,7 +106,7 @@ class ActorAgent(mesa.Agent):
 
     # --- behaviour ---------------------------------------------------------------------
 
-    def update_aspiration(self, step: int) -> None:
+    def aspiration_at(self, step: int) -> np.ndarray:
         """Time-dependent concession from 1 down to the reservation value.
 
         Faratin, Sierra & Jennings (1998): a(t) = r + (1 - r) * (1 - (t/T) ** (1/beta)),
@@ -121,7 +118,7 @@ class ActorAgent(mesa.Agent):
         progress = min((step - 1) / span, 1.0) if span > 0 else 1.0
         beta = np.power(10.0, 1.0 - 2.0 * self.patience)
         conceded = np.power(progress, 1.0 / beta)
-        self.aspiration = self.reservation + (1.0 - self.reservation) * (1.0 - conceded)
+        return self.reservation + (1.0 - self.reservation) * (1.0 - conceded)
 
     def rejects_by_red_line(self, text: np.ndarray) -> np.ndarray:
         """Replicates whose text crosses one of this principal's 'reject' red lines -> bool [R]."""

@@ -6,17 +6,13 @@ boolean masks over replicates; nothing a user writes is ever evaluated as code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from sim.engine.calendar import Slot
 from sim.engine.outcomes import Status
-from sim.scenario.schema import Condition, Effect, Event, Threshold
-
-if TYPE_CHECKING:
-    from sim.engine.model import NegotiationModel
+from sim.engine.state import ScheduledEvent
+from sim.engine.world import World
+from sim.scenario.schema import Condition, Effect, Threshold
 
 _LIMITS = {
     "capability": (0.0, 1.0),
@@ -28,39 +24,53 @@ _LIMITS = {
 }
 
 
-@dataclass
-class ScheduledEvent:
-    event_id: str
-    spec: Event
-    probability: np.ndarray  # [R]
-    fired: np.ndarray  # bool [R]
-
-    def due(self, model: NegotiationModel, slot: Slot, active: np.ndarray) -> np.ndarray:
-        """Replicates in which this event fires now -> bool [R]."""
-        due = active.copy()
-        if not self.spec.repeat:
-            due &= ~self.fired
-        if self.spec.at is not None:
-            on_time = self.spec.at.round == slot.round_id and self.spec.at.exchange == slot.exchange
-            if not on_time:
-                return np.zeros_like(due)
-        if self.spec.when is not None:
-            due &= condition_holds(self.spec.when, model, slot)
-        if not due.any():
-            return due
-        draws = model.rng.random(len(due))
-        return due & (draws < self.probability)
+def due(event: ScheduledEvent, world: World, slot: Slot, active: np.ndarray) -> np.ndarray:
+    """Replicates in which the event fires now -> bool [R]."""
+    spec = event.spec
+    firing = active.copy()
+    if not spec.repeat:
+        firing &= ~event.fired
+    if spec.at is not None:
+        on_time = spec.at.round == slot.round_id and spec.at.exchange == slot.exchange
+        if not on_time:
+            return np.zeros_like(firing)
+    if spec.when is not None:
+        firing &= condition_holds(spec.when, world, slot)
+    if not firing.any():
+        return firing
+    draws = world.rng.random(len(firing))
+    return firing & (draws < event.probability)
 
 
-def condition_holds(condition: Condition, model: NegotiationModel, slot: Slot) -> np.ndarray:
+def fire_events(model: World, slot: Slot) -> None:
+    """Every event due at this exchange fires in the replicates still negotiating, in file order.
+
+    A rule shared by every protocol: the world's shocks strike whatever the
+    mechanism. Each firing is logged, then its effects act on the agents or,
+    for ``end_talks``, on the talks' state.
+    """
+    state = model.state
+    for event in model.events:
+        firing = due(event, model, slot, state.active())
+        if not firing.any():
+            continue
+        event.fired |= firing
+        by = event.actor
+        code = model.agent_by_id[by].index if by is not None else -1
+        model.log.event(slot, np.flatnonzero(firing), event.event_id, "event", code, event.spec.label)
+        for effect in event.spec.effects:
+            apply_effect(effect, model, firing, by)
+
+
+def condition_holds(condition: Condition, model: World, slot: Slot) -> np.ndarray:
     replicates = model.replicates
     if condition.text is not None:
-        return _threshold(condition.text, model.text, model)
+        return _threshold(condition.text, model.state.text, model)
     if condition.position is not None:
         agent = model.agent_by_id[condition.position.actor]
         return _threshold(condition.position, agent.position, model)
     if condition.utility is not None:
-        value = model.agent_by_id[condition.utility.actor].utility_of(model.text)
+        value = model.agent_by_id[condition.utility.actor].utility_of(model.state.text)
         if condition.utility.above is not None:
             return value > condition.utility.above
         return value < condition.utility.below
@@ -77,7 +87,7 @@ def condition_holds(condition: Condition, model: NegotiationModel, slot: Slot) -
     return ~masks.any(axis=0)
 
 
-def _threshold(threshold: Threshold, values: np.ndarray, model: NegotiationModel) -> np.ndarray:
+def _threshold(threshold: Threshold, values: np.ndarray, model: World) -> np.ndarray:
     issue = model.layout.issue_ids.index(threshold.issue)
     in_units = model.layout.to_units(values)[:, issue]
     if threshold.above is not None:
@@ -85,12 +95,12 @@ def _threshold(threshold: Threshold, values: np.ndarray, model: NegotiationModel
     return in_units < threshold.below
 
 
-def apply_effect(effect: Effect, model: NegotiationModel, mask: np.ndarray, by: str) -> None:
+def apply_effect(effect: Effect, model: World, mask: np.ndarray, by: str) -> None:
     """Change a parameter, or end the talks, in the masked replicates."""
     if effect.end_talks is not None:
         status = Status.ESCALATION if effect.end_talks == "escalation" else Status.BREAKDOWN
         culprit = effect.actor or by
-        model.end_talks(mask, status, culprit)
+        model.state.end(mask, status, model.agent_by_id[culprit].index if culprit is not None else -1)
         return
     agent = model.agent_by_id[effect.actor]
     low, high = _LIMITS[effect.param]

@@ -15,7 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from sim.engine.agents import ActorAgent
 from sim.engine.calendar import Layout, Slot
+from sim.engine.draws import ParameterDraw
+from sim.engine.outcomes import STATUS_LABELS, Status
+from sim.engine.state import TalksState
 
 RESPONSES = (
     "accept",
@@ -191,3 +195,49 @@ def _actor_or_blank(codes: list[np.ndarray], actor_ids: tuple[str, ...]) -> pa.D
     """Actor codes where -1 means 'no particular actor'."""
     shifted = [c + 1 for c in codes]
     return _categorical(shifted, ("", *actor_ids))
+
+
+def outcomes_table(
+    state: TalksState, layout: Layout, actors: tuple[ActorAgent, ...], round_ids: tuple[str, ...]
+) -> pa.Table:
+    """One row per replicate: how it ended, when and by whom, the terms, and each actor's utility of it."""
+    calendar = layout.calendar
+    round_number = np.array([0] + [slot.round_number for slot in calendar], dtype=np.int16)
+    ended = state.ended_step.astype(np.int64)
+    settled = (state.status == Status.DEAL) | (state.status == Status.FORECAST)
+    terms = layout.to_units(state.settled_text)
+    columns: dict[str, pa.Array] = {
+        "replicate": pa.array(np.arange(state.replicates, dtype=np.int32)),
+        "outcome": pa.DictionaryArray.from_arrays(
+            pa.array(state.status.astype(np.int32)), pa.array(list(STATUS_LABELS))
+        ),
+        "round": pa.array(round_number[ended]),
+        "round_id": pa.DictionaryArray.from_arrays(
+            pa.array(np.maximum(round_number[ended] - 1, 0).astype(np.int32)), pa.array(list(round_ids))
+        ),
+        "exchanges": pa.array(state.ended_step),
+        "by": pa.DictionaryArray.from_arrays(
+            pa.array((state.ended_by + 1).astype(np.int32)), pa.array(["", *layout.actor_ids])
+        ),
+    }
+    for i, issue_id in enumerate(layout.issue_ids):
+        columns[issue_id] = pa.array(terms[:, i])
+    for agent in actors:
+        if agent.has_stance.any():
+            welfare = np.where(
+                settled, agent.utility_of(np.nan_to_num(state.settled_text), welfare=True), agent.reservation
+            )
+        else:
+            welfare = np.full(state.replicates, np.nan)
+        columns[f"utility_{agent.actor_id}"] = pa.array(welfare)
+    return pa.table(columns)
+
+
+def samples_table(draw: ParameterDraw) -> pa.Table | None:
+    """One row per replicate with each sampled parameter's value; None when nothing was sampled."""
+    if not draw.sampled:
+        return None
+    return pa.table(
+        {"replicate": pa.array(np.arange(draw.replicates, dtype=np.int32))}
+        | {key: pa.array(draw[key]) for key in draw.sampled}
+    )

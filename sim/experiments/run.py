@@ -11,7 +11,7 @@ import numpy as np
 
 from sim.engine.draws import monte_carlo_points, uncertain_keys
 from sim.engine.log import RunTables
-from sim.engine.model import NegotiationModel
+from sim.protocols import build_model
 from sim.scenario import LoadedScenario
 from sim.store.manifest import signed
 from sim.store.run_folder import command_line, describe_scenario, package_versions
@@ -40,8 +40,9 @@ def run_scenario(loaded: LoadedScenario, settings: RunSettings) -> tuple[RunTabl
         if settings.sample
         else None
     )
-    model = NegotiationModel(scenario, replicates=settings.replicates, seed=dynamics_seed, unit_points=points)
+    model = build_model(scenario, replicates=settings.replicates, seed=dynamics_seed, unit_points=points)
     tables = model.run()
+    model.release()
     elapsed = time.perf_counter() - clock
     manifest = signed(
         "run",

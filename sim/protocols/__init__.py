@@ -6,6 +6,9 @@ and text and applies their answers. New protocols register here by name.
 
 from __future__ import annotations
 
+import numpy as np
+
+from sim.engine.model import NegotiationModel
 from sim.protocols.base import Protocol
 from sim.protocols.forecasts import (
     CompromiseProtocol,
@@ -14,6 +17,7 @@ from sim.protocols.forecasts import (
     WeightedMedianProtocol,
 )
 from sim.protocols.single_text import SingleTextProtocol
+from sim.scenario.schema import Scenario
 
 PROTOCOLS: dict[str, type[Protocol]] = {
     protocol.name: protocol
@@ -35,4 +39,23 @@ def protocol_named(name: str) -> Protocol:
         raise ValueError(f"unknown protocol {name!r} (known: {known})") from None
 
 
-__all__ = ["PROTOCOLS", "Protocol", "protocol_named"]
+def build_model(
+    scenario: Scenario,
+    *,
+    replicates: int = 1,
+    seed: int | np.random.SeedSequence = 0,
+    unit_points: np.ndarray | None = None,
+    record: bool = True,
+) -> NegotiationModel:
+    """The Mesa model of a scenario under the protocol the scenario names."""
+    return NegotiationModel(
+        scenario,
+        protocol_named(scenario.protocol.name),
+        replicates=replicates,
+        seed=seed,
+        unit_points=unit_points,
+        record=record,
+    )
+
+
+__all__ = ["PROTOCOLS", "Protocol", "build_model", "protocol_named"]

@@ -14,20 +14,20 @@ ends them. Every issue is forecast at every exchange, whatever the agenda.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
+from sim.engine.agents import ActorAgent
 from sim.engine.calendar import Slot
+from sim.engine.events import fire_events
 from sim.engine.log import RESPONSES
+from sim.engine.outcomes import Status
+from sim.engine.world import World
 from sim.protocols.base import Protocol
 from sim.solvers.bdm import Choices, Move, RoundResult, play_round
 from sim.solvers.forecasting import weighted_mean, weighted_median
 from sim.solvers.utility import nash_text
-
-if TYPE_CHECKING:
-    from sim.engine.agents import ActorAgent
-    from sim.engine.model import NegotiationModel
 
 
 class ForecastProtocol(Protocol):
@@ -35,30 +35,35 @@ class ForecastProtocol(Protocol):
 
     forecasts: ClassVar[bool] = True
 
-    def exchange(self, model: NegotiationModel, slot: Slot) -> None:
-        model.fire_events(slot)
-        active = model.active()
+    def exchange(self, model: World, slot: Slot) -> None:
+        fire_events(model, slot)
+        active = model.state.active()
         if not active.any():
             return
         live = np.flatnonzero(active)
         responses = self.update_positions(model, live, slot)
-        model.text[live] = self.forecast(model, live)
+        model.state.text[live] = self.forecast(model, live)
         self._record(model, slot, live, responses)
 
-    def update_positions(self, model: NegotiationModel, live: np.ndarray, slot: Slot) -> np.ndarray:
+    def close(self, model: World, slot: Slot) -> None:
+        """The calendar has run out: every replicate still open ends with its forecast as the terms."""
+        ended = model.state.settle(model.state.active(), Status.FORECAST)
+        model.log.event(slot, np.flatnonzero(ended), "forecast", "forecast", -1, "final forecast")
+
+    def update_positions(self, model: World, live: np.ndarray, slot: Slot) -> np.ndarray:
         """Let the actors move, if the model has them move; returns response codes [len(live), A]."""
         return np.full((len(live), len(model.actors)), RESPONSES.index("observe"), dtype=np.int8)
 
-    def forecast(self, model: NegotiationModel, live: np.ndarray) -> np.ndarray:
+    def forecast(self, model: World, live: np.ndarray) -> np.ndarray:
         """The forecast package [len(live), I] from the actors' current positions."""
         raise NotImplementedError
 
     @staticmethod
-    def _record(model: NegotiationModel, slot: Slot, live: np.ndarray, responses: np.ndarray) -> None:
-        if not model.recorder.enabled:
+    def _record(model: World, slot: Slot, live: np.ndarray, responses: np.ndarray) -> None:
+        if not model.log.enabled:
             return
         nothing = np.full((len(live), len(model.actors)), np.nan)
-        model.recorder.exchange(
+        model.log.exchange(
             slot,
             live,
             positions=np.stack(
@@ -68,12 +73,12 @@ class ForecastProtocol(Protocol):
             utility=np.stack([model.utility_on_table(a)[live] for a in model.actors], axis=1),
             perceived=nothing,
             response=responses,
-            text=model.text[live],
+            text=model.state.text[live],
             proposer=-1,
         )
 
 
-def _stakes(model: NegotiationModel, live: np.ndarray, issue: int) -> tuple[np.ndarray, ...]:
+def _stakes(model: World, live: np.ndarray, issue: int) -> tuple[np.ndarray, ...]:
     """Positions, capability, salience [len(live), n] of the actors with a stake in one issue."""
     holders = [a for a in model.actors if a.has_stance[issue]]
     positions = np.stack([a.position[live, issue] for a in holders], axis=1)
@@ -85,9 +90,9 @@ def _stakes(model: NegotiationModel, live: np.ndarray, issue: int) -> tuple[np.n
 Rule = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
-def per_issue_forecast(model: NegotiationModel, live: np.ndarray, rule: Rule) -> np.ndarray:
+def per_issue_forecast(model: World, live: np.ndarray, rule: Rule) -> np.ndarray:
     """Apply a one-issue rule (positions, c x s weights, fallback) to every issue -> [len(live), I]."""
-    result = model.text[live].copy()
+    result = model.state.text[live].copy()
     for issue in range(len(model.layout.issue_ids)):
         if not any(a.has_stance[issue] for a in model.actors):
             continue  # nobody cares: the last forecast (at first the status quo) stands
@@ -101,7 +106,7 @@ class _PerIssueForecast(ForecastProtocol):
 
     rule: ClassVar[Rule]
 
-    def forecast(self, model: NegotiationModel, live: np.ndarray) -> np.ndarray:
+    def forecast(self, model: World, live: np.ndarray) -> np.ndarray:
         return per_issue_forecast(model, live, type(self).rule)
 
 
@@ -131,7 +136,7 @@ class NashProtocol(ForecastProtocol):
     name: ClassVar[str] = "nash"
     citation: ClassVar[str] = "Nash 1950; Kalai 1977; Achen 2006"
 
-    def forecast(self, model: NegotiationModel, live: np.ndarray) -> np.ndarray:
+    def forecast(self, model: World, live: np.ndarray) -> np.ndarray:
         holders = [a for a in model.actors if a.has_stance.any()]
         weights = np.stack([a.weights[live] for a in holders], axis=1)
         salience = np.stack([a.salience[live] for a in holders], axis=1)
@@ -168,7 +173,7 @@ class ExpectedUtilityProtocol(ForecastProtocol):
     name: ClassVar[str] = "expected_utility"
     citation: ClassVar[str] = "Bueno de Mesquita 1994, 1997; Scholz, Calbert & Smith 2011"
 
-    def update_positions(self, model: NegotiationModel, live: np.ndarray, slot: Slot) -> np.ndarray:
+    def update_positions(self, model: World, live: np.ndarray, slot: Slot) -> np.ndarray:
         settings = model.spec.protocol
         choices = Choices(
             risk=settings.risk,
@@ -198,7 +203,7 @@ class ExpectedUtilityProtocol(ForecastProtocol):
 
     @staticmethod
     def _log_moves(
-        model: NegotiationModel,
+        model: World,
         slot: Slot,
         live: np.ndarray,
         issue_id: str,
@@ -208,13 +213,13 @@ class ExpectedUtilityProtocol(ForecastProtocol):
         n: int,
     ) -> None:
         """One 'move' event per actor that changed position, naming whom it moved towards."""
-        if not model.recorder.enabled:
+        if not model.log.enabled:
             return
         for m, verb in _MOVE_VERBS.items():
             for k, other in enumerate(holders):
                 rows = live[(result.move[:, n] == m) & (result.towards[:, n] == k)]
                 if len(rows):
-                    model.recorder.event(
+                    model.log.event(
                         slot,
                         rows,
                         f"move:{actor_id}",
@@ -223,6 +228,6 @@ class ExpectedUtilityProtocol(ForecastProtocol):
                         f"{verb} {other.actor_id} on {issue_id}",
                     )
 
-    def forecast(self, model: NegotiationModel, live: np.ndarray) -> np.ndarray:
+    def forecast(self, model: World, live: np.ndarray) -> np.ndarray:
         rule = weighted_median if model.spec.protocol.forecast == "median" else weighted_mean
         return per_issue_forecast(model, live, rule)

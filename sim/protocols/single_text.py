@@ -16,41 +16,48 @@ See docs/model.md for the equations.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
+from sim.engine.agents import ActorAgent, RedLineState
 from sim.engine.calendar import Slot
+from sim.engine.events import fire_events
 from sim.engine.log import RESPONSES
+from sim.engine.outcomes import Status
+from sim.engine.world import World
 from sim.protocols.base import Protocol
 from sim.solvers.utility import concession_path_offer, nash_text
 
-if TYPE_CHECKING:
-    from sim.engine.agents import ActorAgent
-    from sim.engine.model import NegotiationModel
-
 
 class SingleTextProtocol(Protocol):
+    """Its rules: events, the mediator's draft (or a proposer's offer), responses, red lines, deals,
+    walk-outs at a principal's deadline, and influencers' pressure, in that order."""
+
     name: ClassVar[str] = "single_text"
     citation: ClassVar[str] = "Raiffa 1982; Faratin, Sierra & Jennings 1998; Stokman & Van Oosten 1994"
 
-    def exchange(self, model: NegotiationModel, slot: Slot) -> None:
-        model.fire_events(slot)
-        active = model.active()
+    def __init__(self) -> None:
+        self._signable: tuple[np.ndarray, np.ndarray] | None = None
+
+    def exchange(self, world: World, slot: Slot) -> None:
+        fire_events(world, slot)
+        state = world.state
+        active = state.active()
         if not active.any():
             return
-        principals = model.principals
+        principals = world.principals
         for principal in principals:
-            principal.update_aspiration(slot.step)
-        round_spec = model.spec.rounds[slot.round_id]
-        agenda = model.layout.agendas[slot.round_id]
+            principal.aspiration = principal.aspiration_at(slot.step)
+        round_spec = world.spec.rounds[slot.round_id]
+        agenda = world.layout.agendas[slot.round_id]
         live = np.flatnonzero(active)  # finished replicates cost nothing from here on
         # A round's first exchange searches from the last round's text; later ones start
         # from the previous draft, already close to the optimum, so one sweep suffices.
         sweeps = 2 if slot.exchange == 1 else 1
-        target = self._nash_package(model, agenda, live, sweeps)
+        target = self._nash_package(world, agenda, live, sweeps)
         if round_spec.format == "indirect":
-            proposer = model.agent_by_id[round_spec.mediator]
+            proposer = world.agent_by_id[round_spec.mediator]
             proposal = target
         else:
             proposer = principals[(slot.step - 1) % len(principals)]
@@ -61,54 +68,129 @@ class SingleTextProtocol(Protocol):
                 proposer.weights[live],
                 proposer.gamma[live],
                 proposer.aspiration[live],
-                model.spec.protocol.grid,
+                world.spec.protocol.grid,
             )
-        model.text[live] = proposal
+        state.text[live] = proposal
 
-        noise = model.draw["protocol.noise"]
-        perceived = np.array([p.perceive(model.text, noise) for p in principals])
+        noise = world.draw["protocol.noise"]
+        perceived = np.array([p.perceive(state.text, noise) for p in principals])
         accepts = np.array(
-            [p.accepts(model.text, seen) for p, seen in zip(principals, perceived, strict=True)]
+            [p.accepts(state.text, seen) for p, seen in zip(principals, perceived, strict=True)]
         )
         if proposer.role == "principal":
-            accepts[principals.index(proposer)] = ~proposer.rejects_by_red_line(model.text)
-        model.conclude(active & accepts.all(axis=0), slot)
-        model.fire_text_red_lines(slot)
-        model.walk_outs(slot)
+            accepts[principals.index(proposer)] = ~proposer.rejects_by_red_line(state.text)
+        self._conclude(world, active & accepts.all(axis=0), slot)
+        self._text_red_lines(world, slot)
+        self._walk_outs(world, slot)
 
-        self._record(model, slot, active, accepts, perceived, proposer)
-        self._press(model, model.active())
+        self._record(world, slot, active, accepts, perceived, proposer)
+        self._press(world, state.active())
+
+    # --- the rules ----------------------------------------------------------------------
+
+    def signable_range(self, world: World) -> tuple[np.ndarray, np.ndarray]:
+        """Per replicate and issue ([R, I]), the normalised interval no principal's 'reject' line rules out.
+
+        Red lines are public commitments, so a mediator drafts inside them. Where
+        they contradict each other the interval would be empty; the mediator then
+        ignores them on that issue and the texts will be refused.
+        """
+        if self._signable is None:
+            issues = len(world.layout.issue_ids)
+            lower = np.zeros((world.replicates, issues))
+            upper = np.ones((world.replicates, issues))
+            for principal in world.principals:
+                for line in principal.red_lines:
+                    if line.spec.action != "reject":
+                        continue
+                    if line.spec.above is not None:
+                        upper[:, line.issue_index] = np.minimum(upper[:, line.issue_index], line.threshold)
+                    else:
+                        lower[:, line.issue_index] = np.maximum(lower[:, line.issue_index], line.threshold)
+            conflicting = lower > upper
+            lower[conflicting], upper[conflicting] = 0.0, 1.0
+            self._signable = (lower, upper)
+        return self._signable
+
+    def _conclude(self, world: World, agreed: np.ndarray, slot: Slot) -> None:
+        """All principals accepted: a deal, unless someone's red line fires on it."""
+        remaining = agreed.copy()
+        for agent in world.actors:
+            for line in agent.red_lines:
+                if line.spec.trigger != "deal" or line.spec.action == "reject":
+                    continue
+                remaining &= ~self._fire_red_line(world, agent, line, remaining, slot)
+        world.state.settle(remaining, Status.DEAL)
+        world.log.event(slot, np.flatnonzero(remaining), "deal", "deal", -1, "all principals accepted")
+
+    def _text_red_lines(self, world: World, slot: Slot) -> None:
+        for agent in world.actors:
+            for line in agent.red_lines:
+                if line.spec.trigger == "text" and line.spec.action != "reject":
+                    self._fire_red_line(world, agent, line, world.state.active(), slot)
 
     @staticmethod
-    def _nash_package(
-        model: NegotiationModel, agenda: np.ndarray, live: np.ndarray, sweeps: int
+    def _fire_red_line(
+        world: World, agent: ActorAgent, line: RedLineState, candidates: np.ndarray, slot: Slot
     ) -> np.ndarray:
+        crossed = candidates & line.crossed_by(world.state.text)
+        if not crossed.any():
+            return crossed
+        fires = crossed & (world.rng.random(world.replicates) < line.probability)
+        status = Status.ESCALATION if line.spec.action == "escalate" else Status.BREAKDOWN
+        ended = world.state.end(fires, status, agent.index)
+        detail = f"{line.spec.describe}: {line.spec.action}"
+        world.log.event(
+            slot, np.flatnonzero(ended), f"red_line:{agent.actor_id}", "red_line", agent.index, detail
+        )
+        return ended
+
+    @staticmethod
+    def _walk_outs(world: World, slot: Slot) -> None:
+        """A principal with its own deadline leaves when that deadline passes without a deal."""
+        for principal in world.principals:
+            if principal.spec.deadline is None or slot.step != principal.deadline_step:
+                continue
+            if principal.spec.deadline not in world.spec.round_ids:  # after the talks' own deadline
+                continue
+            ended = world.state.end(world.state.active(), Status.BREAKDOWN, principal.index)
+            world.log.event(
+                slot,
+                np.flatnonzero(ended),
+                f"walk_out:{principal.actor_id}",
+                "walk_out",
+                principal.index,
+                f"its deadline (end of round {principal.spec.deadline}) passed without a deal",
+            )
+
+    def _nash_package(self, world: World, agenda: np.ndarray, live: np.ndarray, sweeps: int) -> np.ndarray:
         """The mediator's Nash package for the live replicates only -> [len(live), I]."""
-        principals = model.principals
+        principals = world.principals
+        lower, upper = self.signable_range(world)
         return nash_text(
-            start=model.text[live],
+            start=world.state.text[live],
             movable=agenda,
             ideal=np.stack([p.position[live] for p in principals], axis=1),
             weights=np.stack([p.weights[live] for p in principals], axis=1),
             gamma=np.stack([p.gamma[live] for p in principals], axis=1),
             disagreement=np.stack([p.reservation[live] for p in principals], axis=1),
             power=np.stack([p.capability[live] for p in principals], axis=1),
-            grid=model.spec.protocol.grid,
-            lower=model.signable_range[0][live],
-            upper=model.signable_range[1][live],
+            grid=world.spec.protocol.grid,
+            lower=lower[live],
+            upper=upper[live],
             sweeps=sweeps,
         )
 
     @staticmethod
-    def _press(model: NegotiationModel, active: np.ndarray) -> None:
+    def _press(world: World, active: np.ndarray) -> None:
         """Move each principal's position towards the influencers that press it.
 
         p_j += lambda * sum_k w_k (p_k - p_j) / (w_j + sum_k w_k), w = capability x salience:
         a convex combination, so positions never leave the issue's bounds.
         """
-        rate = model.draw["protocol.pressure_rate"][active, None]
-        for principal in model.principals:
-            pressers = model.pressers_of(principal)
+        rate = world.draw["protocol.pressure_rate"][active, None]
+        for principal in world.principals:
+            pressers = world.pressers_of(principal)
             if not pressers:
                 continue
             resistance = principal.pressure_weight()[active]
@@ -123,47 +205,48 @@ class SingleTextProtocol(Protocol):
 
     @staticmethod
     def _record(
-        model: NegotiationModel,
+        world: World,
         slot: Slot,
         active: np.ndarray,
         accepts: np.ndarray,
         perceived: np.ndarray,
         proposer: ActorAgent,
     ) -> None:
-        if not model.recorder.enabled:
+        if not world.log.enabled:
             return
         replicates = np.flatnonzero(active)
-        codes = np.empty((len(replicates), len(model.actors)), dtype=np.int8)
-        for agent in model.actors:
+        actors = world.actors
+        codes = np.empty((len(replicates), len(actors)), dtype=np.int8)
+        for agent in actors:
             if agent is proposer:
                 code = "propose" if agent.role == "principal" else "draft"
             else:
                 code = {"influencer": "press", "mediator": "observe"}.get(agent.role, "")
             codes[:, agent.index] = RESPONSES.index(code) if code else 0
-        for n, principal in enumerate(model.principals):
+        for n, principal in enumerate(world.principals):
             if principal is not proposer:
                 codes[:, principal.index] = np.where(
                     accepts[n, replicates], RESPONSES.index("accept"), RESPONSES.index("reject")
                 )
-        seen = np.full((len(replicates), len(model.actors)), np.nan)
-        for n, principal in enumerate(model.principals):
+        seen = np.full((len(replicates), len(actors)), np.nan)
+        for n, principal in enumerate(world.principals):
             seen[:, principal.index] = perceived[n, replicates]
-        model.recorder.exchange(
+        world.log.exchange(
             slot,
             replicates,
             positions=np.stack(
-                [np.where(a.has_stance, a.position[replicates], np.nan) for a in model.actors], axis=1
+                [np.where(a.has_stance, a.position[replicates], np.nan) for a in actors], axis=1
             ),
             aspiration=np.stack(
                 [
                     a.aspiration[replicates] if a.role == "principal" else np.full(len(replicates), np.nan)
-                    for a in model.actors
+                    for a in actors
                 ],
                 axis=1,
             ),
-            utility=np.stack([model.utility_on_table(a)[replicates] for a in model.actors], axis=1),
+            utility=np.stack([world.utility_on_table(a)[replicates] for a in actors], axis=1),
             perceived=seen,
             response=codes,
-            text=model.text[replicates],
+            text=world.state.text[replicates],
             proposer=proposer.index,
         )

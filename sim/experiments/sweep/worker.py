@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from sim.engine.model import NegotiationModel
+from sim.engine.draws import ParameterDraw
 from sim.experiments.sweep.plan import Batch
+from sim.protocols import build_model
 from sim.scenario import Scenario
 
 
@@ -40,7 +41,7 @@ def run_batch(task: BatchTask) -> BatchResult:
     start = time.perf_counter()
     replicates = task.replicates
     unit_points = np.repeat(task.points, replicates, axis=0)
-    model = NegotiationModel(
+    model = build_model(
         task.scenario,
         replicates=len(unit_points),
         seed=task.batch.seed,
@@ -52,7 +53,8 @@ def run_batch(task: BatchTask) -> BatchResult:
     if task.full_log:
         tables |= {"rounds": produced.rounds, "texts": produced.texts}
     tables = {name: _label_rows(table, task.batch.first_sample, replicates) for name, table in tables.items()}
-    tables["samples"] = _samples_table(model, task.batch, replicates)
+    tables["samples"] = _samples_table(model.draw, task.batch, replicates)
+    model.release()
     return BatchResult(task.batch.index, tables, len(unit_points), time.perf_counter() - start)
 
 
@@ -65,10 +67,10 @@ def _label_rows(table: pa.Table, first_sample: int, replicates: int) -> pa.Table
     return table.add_column(0, "replicate", pa.array(within)).add_column(0, "sample", pa.array(sample))
 
 
-def _samples_table(model: NegotiationModel, batch: Batch, replicates: int) -> pa.Table:
+def _samples_table(draw: ParameterDraw, batch: Batch, replicates: int) -> pa.Table:
     """One row per design point: its id and the parameter values it drew (in the parameters' units)."""
     first_rows = np.arange(batch.samples) * replicates
     columns = {"sample": pa.array(np.arange(batch.first_sample, batch.stop_sample, dtype=np.int32))}
-    for key in model.draw.sampled:
-        columns[key] = pa.array(model.draw[key][first_rows])
+    for key in draw.sampled:
+        columns[key] = pa.array(draw[key][first_rows])
     return pa.table(columns)
