@@ -142,7 +142,7 @@ def test_uncertain_red_line_threshold_is_sampled_per_replicate():
         ]
     )
     keys = uncertain_keys(scenario)
-    assert keys == ["actors.B.red_lines.0.threshold"]
+    assert [str(k) for k in keys] == ["actors.B.red_lines.0.below"]
     points = np.array([[0.0], [0.5], [1.0]])
     assert draw_parameters(scenario, 3, points)[keys[0]] == pytest.approx([40, 50, 60])
     model = build_model(scenario, replicates=3, unit_points=points)

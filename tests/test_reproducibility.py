@@ -76,8 +76,8 @@ def test_replicates_of_a_central_batch_differ_only_by_noise(loaded):
     """A batch is R copies of one scenario: every parameter equal in every replicate, yet the
     random draws (perception noise, events, red lines) give different courses and outcomes."""
     model = build_model(loaded.scenario, replicates=200, seed=5)
-    assert model.draw.columns and not model.draw.sampled
-    for key, column in model.draw.columns.items():
+    assert model.draw.values and not model.draw.sampled
+    for key, column in model.draw.values.items():
         assert np.all(column == column[0]), key
     outcomes = model.run().outcomes.to_pandas()
     assert outcomes.outcome.nunique() > 1

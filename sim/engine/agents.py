@@ -54,34 +54,31 @@ class ActorAgent(mesa.Agent):
         self.spec = spec
         self.index = index
         self.role = spec.role
-        prefix = f"actors.{actor_id}"
+        mine = draw.actors[actor_id]
         replicates = draw.replicates
-        self.capability = draw[f"{prefix}.capability"].copy()
-        self.patience = draw[f"{prefix}.patience"].copy()
-        self.risk = draw[f"{prefix}.risk"].copy()
-        self.reservation = draw[f"{prefix}.reservation"].copy()
+        self.capability = mine.capability.copy()
+        self.patience = mine.patience.copy()
+        self.risk = mine.risk.copy()
+        self.reservation = mine.reservation.copy()
         issues = len(layout.issue_ids)
         self.has_stance = np.zeros(issues, dtype=bool)
         self.ideal = np.full((replicates, issues), 0.5)
         self.salience = np.zeros((replicates, issues))
-        for issue_id, _ in spec.stances.items():
+        for issue_id in spec.stances:
             i = layout.issue_ids.index(issue_id)
             self.has_stance[i] = True
-            raw = draw[f"{prefix}.stances.{issue_id}.position"]
-            self.ideal[:, i] = layout.normalise(raw, i)
-            self.salience[:, i] = draw[f"{prefix}.stances.{issue_id}.salience"]
+            self.ideal[:, i] = layout.normalise(mine.position[issue_id], i)
+            self.salience[:, i] = mine.salience[issue_id]
         self.position = self.ideal.copy()  # the effective position, moved by pressure and events
         self.aspiration = np.ones(replicates)
         self.red_lines = [
             RedLineState(
                 spec=line,
                 issue_index=layout.issue_ids.index(line.issue),
-                threshold=layout.normalise(
-                    draw[f"{prefix}.red_lines.{n}.threshold"], layout.issue_ids.index(line.issue)
-                ),
-                probability=draw[f"{prefix}.red_lines.{n}.probability"].copy(),
+                threshold=layout.normalise(drawn.threshold, layout.issue_ids.index(line.issue)),
+                probability=drawn.probability.copy(),
             )
-            for n, line in enumerate(spec.red_lines)
+            for line, drawn in zip(spec.red_lines, mine.red_lines, strict=True)
         ]
         self.deadline_step = (
             layout.end_step_of(spec.deadline) if spec.deadline is not None else layout.total_steps

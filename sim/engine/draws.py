@@ -1,12 +1,13 @@
-"""Turn a scenario's numbers into per-replicate arrays.
+"""Turn a scenario's numbers into per-replicate arrays, typed by who they belong to.
 
-Every numeric parameter gets a stable dotted key (``actors.Israel.capability``,
-``actors.Iran.stances.enrichment.position``, ``events.strike.probability``...).
-A run draws one column per key: the central value when nothing is sampled, or
-the distribution's quantile of a uniform point when it is. Sweeps therefore
-only have to supply a matrix of points in [0, 1) -- from plain Monte Carlo or
-from a space-filling design -- and logging the sampled inputs is a matter of
-writing these columns out.
+Every numeric parameter has a :class:`~sim.scenario.keys.ParameterKey` (its
+path in the scenario). A run draws one array per key: the central value when
+nothing is sampled, or the distribution's quantile of a uniform point when it
+is. Sweeps therefore only supply a matrix of points in [0, 1) -- from plain
+Monte Carlo or from a space-filling design -- and logging the sampled inputs
+is writing these arrays out. The engine reads them typed: ``draw.actors[id]``
+holds an actor's capability, stances and red lines, ``draw.events[id]`` an
+event's probability, ``draw.protocol[name]`` a protocol setting.
 """
 
 from __future__ import annotations
@@ -16,46 +17,69 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.scenario.distributions import _Dist, is_uncertain, quantile
+from sim.scenario.keys import ParameterKey
 from sim.scenario.schema import Scenario, Uncertain
 
 
-def parameter_specs(scenario: Scenario) -> dict[str, Uncertain]:
-    """Every numeric parameter of the scenario, keyed by its dotted path, in a fixed order."""
-    specs: dict[str, Uncertain] = {
-        f"protocol.{name}": value
+def parameter_specs(scenario: Scenario) -> dict[ParameterKey, Uncertain]:
+    """Every numeric parameter of the scenario, keyed by its path, in a fixed order."""
+    specs: dict[ParameterKey, Uncertain] = {
+        ParameterKey(("protocol", name)): value
         for name, value in scenario.protocol
         if isinstance(value, float | _Dist)  # the numeric settings; names, choices and grids are fixed
     }
     for actor_id, actor in scenario.actors.items():
-        prefix = f"actors.{actor_id}"
         for name in ("capability", "patience", "risk", "reservation"):
-            specs[f"{prefix}.{name}"] = getattr(actor, name)
+            specs[ParameterKey(("actors", actor_id, name))] = getattr(actor, name)
         for issue_id, stance in actor.stances.items():
-            specs[f"{prefix}.stances.{issue_id}.position"] = stance.position
-            specs[f"{prefix}.stances.{issue_id}.salience"] = stance.salience
+            specs[ParameterKey(("actors", actor_id, "stances", issue_id, "position"))] = stance.position
+            specs[ParameterKey(("actors", actor_id, "stances", issue_id, "salience"))] = stance.salience
         for index, line in enumerate(actor.red_lines):
-            specs[f"{prefix}.red_lines.{index}.threshold"] = line.threshold
-            specs[f"{prefix}.red_lines.{index}.probability"] = line.probability
+            side = "above" if line.above is not None else "below"
+            specs[ParameterKey(("actors", actor_id, "red_lines", index, side))] = line.threshold
+            specs[ParameterKey(("actors", actor_id, "red_lines", index, "probability"))] = line.probability
     for event_id, event in scenario.events.items():
-        specs[f"events.{event_id}.probability"] = event.probability
+        specs[ParameterKey(("events", event_id, "probability"))] = event.probability
     return specs
 
 
-def uncertain_keys(scenario: Scenario) -> list[str]:
+def uncertain_keys(scenario: Scenario) -> list[ParameterKey]:
     """The parameters a Monte Carlo run varies: those given as distributions."""
     return [key for key, value in parameter_specs(scenario).items() if is_uncertain(value)]
 
 
 @dataclass(frozen=True)
+class RedLineDraw:
+    threshold: np.ndarray  # [R], in the issue's unit
+    probability: np.ndarray  # [R]
+
+
+@dataclass(frozen=True)
+class ActorDraw:
+    """One actor's parameters, one value per replicate."""
+
+    capability: np.ndarray  # [R]
+    patience: np.ndarray
+    risk: np.ndarray
+    reservation: np.ndarray
+    position: dict[str, np.ndarray]  # issue -> [R], in the issue's unit
+    salience: dict[str, np.ndarray]  # issue -> [R]
+    red_lines: tuple[RedLineDraw, ...]
+
+
+@dataclass(frozen=True)
 class ParameterDraw:
-    """One value per replicate for every parameter, plus which ones were sampled."""
+    """One value per replicate for every parameter, typed by owner, plus which ones were sampled."""
 
     replicates: int
-    columns: dict[str, np.ndarray]  # key -> float array [R]
-    sampled: tuple[str, ...]
+    values: dict[ParameterKey, np.ndarray]  # every parameter, in the fixed order of parameter_specs
+    sampled: tuple[ParameterKey, ...]
+    actors: dict[str, ActorDraw]
+    events: dict[str, np.ndarray]  # event id -> probability [R]
+    protocol: dict[str, np.ndarray]  # numeric protocol setting -> [R]
 
-    def __getitem__(self, key: str) -> np.ndarray:
-        return self.columns[key]
+    def __getitem__(self, key: ParameterKey) -> np.ndarray:
+        return self.values[key]
 
 
 def draw_parameters(
@@ -71,14 +95,47 @@ def draw_parameters(
     keys = uncertain_keys(scenario)
     if unit_points is not None and unit_points.shape != (replicates, len(keys)):
         raise ValueError(f"unit_points must have shape {(replicates, len(keys))}, got {unit_points.shape}")
-    columns: dict[str, np.ndarray] = {}
+    column = {key: n for n, key in enumerate(keys)}
+    values: dict[ParameterKey, np.ndarray] = {}
     for key, value in specs.items():
-        if unit_points is not None and key in keys:
-            columns[key] = quantile(value, unit_points[:, keys.index(key)])
+        if unit_points is not None and key in column:
+            values[key] = quantile(value, unit_points[:, column[key]])
         else:
-            columns[key] = quantile(value, np.full(replicates, 0.5))
-    sampled = tuple(keys) if unit_points is not None else ()
-    return ParameterDraw(replicates, columns, sampled)
+            values[key] = quantile(value, np.full(replicates, 0.5))
+    return ParameterDraw(
+        replicates=replicates,
+        values=values,
+        sampled=tuple(keys) if unit_points is not None else (),
+        actors={actor_id: _actor_draw(actor_id, scenario, values) for actor_id in scenario.actors},
+        events={
+            event_id: values[ParameterKey(("events", event_id, "probability"))]
+            for event_id in scenario.events
+        },
+        protocol={str(key.field): array for key, array in values.items() if key.path[0] == "protocol"},
+    )
+
+
+def _actor_draw(actor_id: str, scenario: Scenario, values: dict[ParameterKey, np.ndarray]) -> ActorDraw:
+    actor = scenario.actors[actor_id]
+
+    def value(*path: str | int) -> np.ndarray:
+        return values[ParameterKey(("actors", actor_id, *path))]
+
+    return ActorDraw(
+        capability=value("capability"),
+        patience=value("patience"),
+        risk=value("risk"),
+        reservation=value("reservation"),
+        position={issue: value("stances", issue, "position") for issue in actor.stances},
+        salience={issue: value("stances", issue, "salience") for issue in actor.stances},
+        red_lines=tuple(
+            RedLineDraw(
+                threshold=value("red_lines", n, "above" if line.above is not None else "below"),
+                probability=value("red_lines", n, "probability"),
+            )
+            for n, line in enumerate(actor.red_lines)
+        ),
+    )
 
 
 def monte_carlo_points(scenario: Scenario, replicates: int, rng: np.random.Generator) -> np.ndarray:

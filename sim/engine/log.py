@@ -239,5 +239,5 @@ def samples_table(draw: ParameterDraw) -> pa.Table | None:
         return None
     return pa.table(
         {"replicate": pa.array(np.arange(draw.replicates, dtype=np.int32))}
-        | {key: pa.array(draw[key]) for key in draw.sampled}
+        | {str(key): pa.array(draw[key]) for key in draw.sampled}
     )

@@ -59,9 +59,7 @@ class NegotiationModel(mesa.Model):
         self.agent_by_id = {agent.actor_id: agent for agent in self.actors}
         self.state = TalksState.opening(self.layout.status_quo, replicates)
         self.events = [
-            ScheduledEvent(
-                event_id, spec, self.draw[f"events.{event_id}.probability"], np.zeros(replicates, dtype=bool)
-            )
+            ScheduledEvent(event_id, spec, self.draw.events[event_id], np.zeros(replicates, dtype=bool))
             for event_id, spec in scenario.events.items()
         ]
         self.log = Recorder(self.layout, tuple(a.role for a in self.actors), enabled=record)

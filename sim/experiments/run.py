@@ -53,7 +53,7 @@ def run_scenario(loaded: LoadedScenario, settings: RunSettings) -> tuple[RunTabl
             "seed_scheme": "SeedSequence(seed).spawn(2) -> [parameter sampling, negotiation dynamics]",
             "replicates": settings.replicates,
             "sampled": settings.sample,
-            "uncertain_parameters": uncertain_keys(scenario) if settings.sample else [],
+            "uncertain_parameters": [str(k) for k in uncertain_keys(scenario)] if settings.sample else [],
             **describe_scenario(loaded),
             "versions": package_versions(),
             "timing": {"engine_seconds": round(elapsed, 4)},

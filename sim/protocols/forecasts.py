@@ -182,7 +182,7 @@ class ExpectedUtilityProtocol(ForecastProtocol):
             conflict=settings.conflict,
             offer_choice=settings.offer_choice,
         )
-        q = model.draw["protocol.q"][live]
+        q = model.draw.protocol["q"][live]
         responses = np.full((len(live), len(model.actors)), RESPONSES.index("observe"), dtype=np.int8)
         strongest = np.zeros((len(live), len(model.actors)), dtype=np.int8)  # the largest move per actor
         for issue, issue_id in enumerate(model.layout.issue_ids):

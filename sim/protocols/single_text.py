@@ -72,7 +72,7 @@ class SingleTextProtocol(Protocol):
             )
         state.text[live] = proposal
 
-        noise = world.draw["protocol.noise"]
+        noise = world.draw.protocol["noise"]
         perceived = np.array([p.perceive(state.text, noise) for p in principals])
         accepts = np.array(
             [p.accepts(state.text, seen) for p, seen in zip(principals, perceived, strict=True)]
@@ -188,7 +188,7 @@ class SingleTextProtocol(Protocol):
         p_j += lambda * sum_k w_k (p_k - p_j) / (w_j + sum_k w_k), w = capability x salience:
         a convex combination, so positions never leave the issue's bounds.
         """
-        rate = world.draw["protocol.pressure_rate"][active, None]
+        rate = world.draw.protocol["pressure_rate"][active, None]
         for principal in world.principals:
             pressers = world.pressers_of(principal)
             if not pressers:

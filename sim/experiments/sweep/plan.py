@@ -56,7 +56,7 @@ class SweepPlan:
 
     @classmethod
     def build(cls, scenario: Scenario, settings: SweepSettings) -> SweepPlan:
-        keys = tuple(uncertain_keys(scenario))
+        keys = tuple(str(key) for key in uncertain_keys(scenario))
         design_seed, batch_root = np.random.SeedSequence(settings.seed).spawn(2)
         points = design_points(settings.design, settings.samples, list(keys), design_seed)
         per_batch = max(1, settings.batch_replicates // settings.replicates)

@@ -72,5 +72,5 @@ def _samples_table(draw: ParameterDraw, batch: Batch, replicates: int) -> pa.Tab
     first_rows = np.arange(batch.samples) * replicates
     columns = {"sample": pa.array(np.arange(batch.first_sample, batch.stop_sample, dtype=np.int32))}
     for key in draw.sampled:
-        columns[key] = pa.array(draw[key][first_rows])
+        columns[str(key)] = pa.array(draw[key][first_rows])
     return pa.table(columns)
