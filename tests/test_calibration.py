@@ -11,7 +11,8 @@ import pytest
 from sim.calibration.report import calibration_rows, required_keys
 from sim.calibration.suggest import suggest
 from sim.scenario import ScenarioError, load_scenario
-from sim.scenario.evidence import normalise_space, scenario_path
+from sim.scenario.evidence import normalise_space
+from sim.scenario.keys import ParameterKey
 from tests.conftest import DEFAULT_SCENARIO, ROOT, dipsim
 
 SEEDS = ROOT / "seeds"
@@ -63,12 +64,11 @@ def test_scenario_and_evidence_agree(loaded):
     """The loaded scenario holds exactly the evidence values, located in the evidence file."""
     evidence = loaded.evidence
     for actor_id, entries in evidence.evidence.actors.items():
-        actor = loaded.scenario.actors[actor_id]
-        assert set(entries) == set(required_keys(actor, loaded.scenario)), actor_id
+        assert set(entries) == {k.relative for k in required_keys(actor_id, loaded.scenario)}, actor_id
         for key, entry in entries.items():
             row = next(r for r in calibration_rows(loaded, actor_id) if r.key == key)
             assert row.value == entry.value, (actor_id, key)
-            assert loaded.source_of(scenario_path(actor_id, key)).file == evidence.display
+            assert loaded.source_of(ParameterKey.of_actor(actor_id, key).path).file == evidence.display
 
 
 def test_the_scenario_file_itself_holds_no_actor_numbers():
@@ -211,8 +211,8 @@ def test_calibrate_explain_israel_shows_numbers_and_sentences(loaded):
     out = result.stdout
     assert "Israel - Israel (influencer)" in out
     assert "US -" not in out
-    for key in required_keys(loaded.scenario.actors["Israel"], loaded.scenario):
-        assert f"  {key} " in out
+    for key in required_keys("Israel", loaded.scenario):
+        assert f"  {key.relative} " in out
     entry = loaded.evidence.evidence.actors["Israel"]["stances.enrichment.salience"]
     assert entry.evidence[0].quote in out
 

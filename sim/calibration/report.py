@@ -7,34 +7,38 @@ from typing import Any
 
 from sim.scenario import LoadedScenario
 from sim.scenario.distributions import _Dist, central_value, support_of
-from sim.scenario.evidence import Entry, parameter_kind, scenario_path
+from sim.scenario.evidence import Entry
+from sim.scenario.keys import ParameterKey
 from sim.scenario.schema import Actor, Scenario
 
 
-def required_keys(actor: Actor, scenario: Scenario) -> list[str]:
-    """The evidence keys an actor's role actually uses in the engine."""
+def required_keys(actor_id: str, scenario: Scenario) -> list[ParameterKey]:
+    """The parameters an actor's role actually uses in the engine."""
+    actor = scenario.actors[actor_id]
     if actor.role == "mediator":
-        return ["capability"]
-    keys = ["capability", "risk", "reservation"]
-    if actor.role == "principal":
-        keys.insert(1, "patience")
+        names = ["capability"]
+    else:
+        names = (
+            ["capability", "patience", "risk", "reservation"]
+            if actor.role == "principal"
+            else ["capability", "risk", "reservation"]
+        )
     for issue_id in scenario.issues:
         if issue_id in actor.stances:
-            keys += [f"stances.{issue_id}.position", f"stances.{issue_id}.salience"]
+            names += [f"stances.{issue_id}.position", f"stances.{issue_id}.salience"]
     for index, line in enumerate(actor.red_lines):
-        keys.append(f"red_lines.{index}.{'above' if line.above is not None else 'below'}")
+        names.append(f"red_lines.{index}.{'above' if line.above is not None else 'below'}")
         if line.action != "reject":
-            keys.append(f"red_lines.{index}.probability")
-    return keys
+            names.append(f"red_lines.{index}.probability")
+    return [ParameterKey.of_actor(actor_id, name) for name in names]
 
 
-def _value_at(actor: Actor, key: str) -> float | _Dist:
-    parts = key.split(".")
-    if parts[0] == "stances":
-        return getattr(actor.stances[parts[1]], parts[2])
-    if parts[0] == "red_lines":
-        return getattr(actor.red_lines[int(parts[1])], parts[2])
-    return getattr(actor, key)
+def _value_at(actor: Actor, key: ParameterKey) -> float | _Dist:
+    if key.issue is not None:
+        return getattr(actor.stances[key.issue], key.field)
+    if key.line is not None:
+        return getattr(actor.red_lines[key.line], key.field)
+    return getattr(actor, key.field)
 
 
 @dataclass(frozen=True)
@@ -72,8 +76,9 @@ def calibration_rows(loaded: LoadedScenario, actor_id: str) -> list[ParameterRow
     actor = scenario.actors[actor_id]
     evidence = loaded.evidence
     rows = []
-    for key in required_keys(actor, scenario):
-        where = loaded.source_of(scenario_path(actor_id, key))
+    for parameter in required_keys(actor_id, scenario):
+        key = parameter.relative
+        where = loaded.source_of(parameter.path)
         source = f"{where.file}:{where.line}" if where else "default"
         entry = evidence.evidence.actors.get(actor_id, {}).get(key) if evidence else None
         if entry is not None and where is not None and where.file == evidence.display:
@@ -86,8 +91,8 @@ def calibration_rows(loaded: LoadedScenario, actor_id: str) -> list[ParameterRow
                 ParameterRow(
                     actor_id,
                     key,
-                    parameter_kind(key) or "",
-                    _value_at(actor, key),
+                    parameter.kind,
+                    _value_at(actor, parameter),
                     basis,
                     source,
                     entry,
@@ -97,9 +102,7 @@ def calibration_rows(loaded: LoadedScenario, actor_id: str) -> list[ParameterRow
             )
         else:
             rows.append(
-                ParameterRow(
-                    actor_id, key, parameter_kind(key) or "", _value_at(actor, key), "scenario", source
-                )
+                ParameterRow(actor_id, key, parameter.kind, _value_at(actor, parameter), "scenario", source)
             )
     return rows
 

@@ -17,6 +17,7 @@ from scipy.stats import binomtest
 from sim.engine.outcomes import OUTCOME_LABELS, SETTLED
 from sim.report.palette import OUTCOME_COLOURS, actor_colours, translucent
 from sim.report.plain import plain
+from sim.scenario.keys import ParameterKey
 from sim.store.results import Results
 
 TEMPLATE = "plotly_white"
@@ -320,13 +321,12 @@ def parallel_inputs(samples: pd.DataFrame, outcomes: pd.DataFrame, parameters: l
 
 
 def _axis_label(parameter: str) -> str:
-    """'actors.Israel.red_lines.0.probability' -> 'Israel<br>red line 0<br>probability'."""
-    parts = parameter.removeprefix("actors.").split(".")
-    if parts[1:2] == ["stances"]:
-        parts = [parts[0], parts[2], parts[3]]
-    elif parts[1:2] == ["red_lines"]:
-        parts = [parts[0], f"red line {parts[2]}", parts[3]]
-    return "<br>".join(p.replace("_", " ") for p in parts)
+    """'actors.Israel.red_lines.0.probability' -> 'Israel<br>red line 0 probability'."""
+    try:
+        label = ParameterKey.parse(parameter).label()
+    except ValueError:  # not a parameter (the P(deal) axis)
+        return plain(parameter)
+    return "<br>".join(plain(part) for part in label.split(": ", 1))
 
 
 def influential_parameters(

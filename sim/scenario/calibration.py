@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sim.scenario.evidence import LoadedEvidence, check_against_scenario, load_evidence, scenario_path
+from sim.scenario.evidence import LoadedEvidence, check_against_scenario, load_evidence
+from sim.scenario.keys import ParameterKey
 from sim.scenario.yaml_source import (
     YAML_SUFFIXES,
     PathKey,
@@ -55,7 +56,7 @@ def _inject(document: SourceDocument, loaded: LoadedEvidence) -> list[Problem]:
     for actor_id, entries in loaded.evidence.actors.items():
         for key in entries:
             source: PathKey = ("actors", actor_id, key, "value")
-            target = scenario_path(actor_id, key)
+            target = ParameterKey.of_actor(actor_id, key).path
             if _lookup(document.data, target) is not None:
                 origin = evidence_doc.locate(source)
                 conflicts.append(

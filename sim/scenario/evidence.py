@@ -20,6 +20,7 @@ from pydantic import Field, ValidationError
 
 from sim.errors import InputError
 from sim.scenario.distributions import _Dist, support_of
+from sim.scenario.keys import ParameterKey
 from sim.scenario.schema import Frozen, Uncertain
 from sim.scenario.yaml_source import (
     PathKey,
@@ -35,11 +36,6 @@ from sim.text_input import read_text
 ParameterKind = Literal[
     "capability", "patience", "risk", "reservation", "position", "salience", "threshold", "probability"
 ]
-_KEY = re.compile(
-    r"^(?:(?P<scalar>capability|patience|risk|reservation)"
-    r"|stances\.(?P<issue>[A-Za-z][A-Za-z0-9_]*)\.(?P<stance>position|salience)"
-    r"|red_lines\.(?P<line>\d+)\.(?P<field>above|below|probability))$"
-)
 # Assumptions must be honest about ignorance: at least this share of the legal range.
 MIN_ASSUMPTION_WIDTH = 0.4
 
@@ -86,30 +82,6 @@ class EvidenceFile(Frozen):
     lexicon: Lexicon
     rules: dict[str, Rule] = Field(min_length=1)
     actors: dict[str, dict[str, Entry]]
-
-
-def parameter_kind(key: str) -> ParameterKind | None:
-    """What an evidence key sets: 'stances.enrichment.position' -> 'position'."""
-    match = _KEY.match(key)
-    if match is None:
-        return None
-    if match["scalar"]:
-        return match["scalar"]  # type: ignore[return-value]
-    if match["stance"]:
-        return match["stance"]  # type: ignore[return-value]
-    return "probability" if match["field"] == "probability" else "threshold"
-
-
-def scenario_path(actor_id: str, key: str) -> PathKey:
-    """Where an evidence key lands in the scenario document."""
-    parts: list[str | int] = [int(p) if p.isdigit() else p for p in key.split(".")]
-    return ("actors", actor_id, *parts)
-
-
-def parameter_key(actor_id: str, key: str) -> str:
-    """The engine's parameter key (see sim.engine.draws) for an evidence key."""
-    spec_key = re.sub(r"\.(above|below)$", ".threshold", key)
-    return f"actors.{actor_id}.{spec_key}"
 
 
 def normalise_space(text: str) -> str:
@@ -184,8 +156,9 @@ def _internal_findings(loaded: LoadedEvidence) -> Iterator[tuple[PathKey, str]]:
     for actor_id, entries in evidence.actors.items():
         for key, entry in entries.items():
             where: PathKey = ("actors", actor_id, key)
-            kind = parameter_kind(key)
-            if kind is None:
+            try:
+                kind = ParameterKey.of_actor(actor_id, key).kind
+            except ValueError:
                 yield (
                     where,
                     (
@@ -231,26 +204,31 @@ def check_against_scenario(loaded: LoadedEvidence, scenario_data: dict[str, Any]
             continue
         for key, entry in entries.items():
             where = ("actors", actor_id, key)
+            try:
+                parameter = ParameterKey.of_actor(actor_id, key)
+            except ValueError:
+                continue  # reported by the evidence file's own checks
             actor = actors[actor_id] if isinstance(actors[actor_id], dict) else {}
-            message = _scenario_mismatch(actor, issues, key) or _too_narrow(entry, key, actor, issues)
+            message = _scenario_mismatch(actor, issues, parameter) or _too_narrow(
+                entry, parameter, actor, issues
+            )
             if message:
                 problems.append(Problem(document.locate(where), where, message))
     return problems
 
 
-def _scenario_mismatch(actor: Any, issues: dict[str, Any], key: str) -> str | None:
-    match = _KEY.match(key)
-    if match is None or not isinstance(actor, dict):
+def _scenario_mismatch(actor: Any, issues: dict[str, Any], parameter: ParameterKey) -> str | None:
+    if not isinstance(actor, dict):
         return None
-    if match["issue"] and match["issue"] not in issues:
-        return f"unknown issue {match['issue']!r}"
-    if match["line"] is not None:
+    if parameter.issue is not None and parameter.issue not in issues:
+        return f"unknown issue {parameter.issue!r}"
+    if parameter.line is not None:
         lines = actor.get("red_lines") if isinstance(actor.get("red_lines"), list) else []
-        index = int(match["line"])
+        index = parameter.line
         if index >= len(lines):
             return f"the scenario gives this actor {len(lines)} red line(s); there is no red_lines.{index}"
         if (
-            match["field"] == "probability"
+            parameter.field == "probability"
             and isinstance(lines[index], dict)
             and lines[index].get("action") == "reject"
         ):
@@ -258,10 +236,12 @@ def _scenario_mismatch(actor: Any, issues: dict[str, Any], key: str) -> str | No
     return None
 
 
-def _too_narrow(entry: Entry, key: str, actor: dict[str, Any], issues: dict[str, Any]) -> str | None:
+def _too_narrow(
+    entry: Entry, parameter: ParameterKey, actor: dict[str, Any], issues: dict[str, Any]
+) -> str | None:
     if not entry.is_assumption:
         return None
-    legal = _legal_width(key, actor, issues)
+    legal = _legal_width(parameter, actor, issues)
     low, high = support_of(entry.value)
     if legal is None:
         return None
@@ -274,17 +254,17 @@ def _too_narrow(entry: Entry, key: str, actor: dict[str, Any], issues: dict[str,
     return None
 
 
-def _legal_width(key: str, actor: dict[str, Any], issues: dict[str, Any]) -> float | None:
-    kind = parameter_kind(key)
+def _legal_width(parameter: ParameterKey, actor: dict[str, Any], issues: dict[str, Any]) -> float | None:
+    kind = parameter.kind
     if kind in ("capability", "patience", "reservation", "salience", "probability"):
         return 1.0
     if kind == "risk":
         return 2.0
     if kind == "position":
-        issue_id = key.split(".")[1]
+        issue_id = parameter.issue
     else:  # a red-line threshold lives on the issue its red line names
         lines = actor.get("red_lines") if isinstance(actor.get("red_lines"), list) else []
-        index = int(key.split(".")[1])
+        index = parameter.line or 0
         line = lines[index] if index < len(lines) and isinstance(lines[index], dict) else {}
         issue_id = line.get("issue")
     if not isinstance(issue_id, str) or not isinstance(issues.get(issue_id), dict):
