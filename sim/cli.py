@@ -33,7 +33,7 @@ from sim.report.build import comparison_report, report_for
 from sim.report.png import PngUnavailableError, export_png
 from sim.report.story import distribution_lines, outcome_lines, replicate_story, summary
 from sim.scenario import LoadedScenario, load_scenario, resolved
-from sim.scenario.schema import PROTOCOL_NAMES
+from sim.scenario.protocols import PROTOCOL_NAMES
 from sim.store.atomic import write_text
 from sim.store.outputs import check_output_folder, check_report_file, slug
 from sim.store.results import Results

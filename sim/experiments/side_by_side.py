@@ -14,7 +14,7 @@ import numpy as np
 from sim.engine.outcomes import SETTLED
 from sim.experiments.run import RunSettings, run_scenario
 from sim.scenario import LoadedScenario
-from sim.scenario.schema import PROTOCOL_NAMES
+from sim.scenario.protocols import PROTOCOL_NAMES
 from sim.store.outputs import check_container
 from sim.store.results import Results
 from sim.store.run_folder import write_run

@@ -1,7 +1,8 @@
 """Bargaining protocols: each one runs one exchange of a round on a NegotiationModel.
 
-One scenario schema, several mechanisms: a protocol reads the model's agents
-and text and applies their answers. New protocols register here by name.
+One scenario schema, several mechanisms: a protocol reads the batch through the World view
+and applies the agents' answers to the talks' state. A protocol is declared in
+sim.scenario.protocols and implemented in a module imported here.
 """
 
 from __future__ import annotations
@@ -9,33 +10,21 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.model import NegotiationModel
-from sim.protocols.base import Protocol
-from sim.protocols.forecasts import (
-    CompromiseProtocol,
-    ExpectedUtilityProtocol,
-    NashProtocol,
-    WeightedMedianProtocol,
-)
-from sim.protocols.single_text import SingleTextProtocol
+from sim.protocols import forecasts, single_text
+from sim.protocols.base import IMPLEMENTATIONS, Protocol
+from sim.scenario.protocols import PROTOCOL_NAMES
 from sim.scenario.schema import Scenario
 
-PROTOCOLS: dict[str, type[Protocol]] = {
-    protocol.name: protocol
-    for protocol in (
-        SingleTextProtocol,
-        ExpectedUtilityProtocol,
-        CompromiseProtocol,
-        WeightedMedianProtocol,
-        NashProtocol,
-    )
-}
+# Defining a protocol class registers it (Protocol.__init_subclass__); these imports define them all.
+PROTOCOLS: dict[str, type[Protocol]] = {name: IMPLEMENTATIONS[name] for name in PROTOCOL_NAMES}
+MODULES = (single_text, forecasts)
 
 
 def protocol_named(name: str) -> Protocol:
     try:
         return PROTOCOLS[name]()
     except KeyError:
-        known = ", ".join(sorted(PROTOCOLS))
+        known = ", ".join(PROTOCOLS)
         raise ValueError(f"unknown protocol {name!r} (known: {known})") from None
 
 

@@ -15,14 +15,31 @@ import numpy as np
 from sim.engine.calendar import Slot
 from sim.engine.outcomes import Status
 from sim.engine.world import World
+from sim.scenario.protocols import ProtocolSettings
+
+IMPLEMENTATIONS: dict[str, type[Protocol]] = {}
 
 
 class Protocol(ABC):
-    """A mechanism: it alone changes the negotiation state, one exchange at a time."""
+    """A mechanism: it alone changes the negotiation state, one exchange at a time.
 
+    A concrete protocol names its declaration, ``settings`` (sim.scenario.protocols),
+    and takes its name, citation and kind from there; defining the class
+    registers it, so the mechanisms and the declarations are one list.
+    """
+
+    settings: ClassVar[type[ProtocolSettings]]
     name: ClassVar[str]
     citation: ClassVar[str]
-    forecasts: ClassVar[bool] = False  # True: predicts the group decision instead of simulating signatures
+    forecasts: ClassVar[bool]
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if "settings" in cls.__dict__:
+            cls.name = cls.settings.protocol_name()
+            cls.citation = cls.settings.citation
+            cls.forecasts = cls.settings.forecasts
+            IMPLEMENTATIONS[cls.name] = cls
 
     @abstractmethod
     def exchange(self, world: World, slot: Slot) -> None:

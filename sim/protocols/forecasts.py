@@ -25,6 +25,12 @@ from sim.engine.log import RESPONSES
 from sim.engine.outcomes import Status
 from sim.engine.world import World
 from sim.protocols.base import Protocol
+from sim.scenario.protocols import (
+    CompromiseSettings,
+    ExpectedUtilitySettings,
+    NashSettings,
+    WeightedMedianSettings,
+)
 from sim.solvers.bdm import Choices, Move, RoundResult, play_round
 from sim.solvers.forecasting import weighted_mean, weighted_median
 from sim.solvers.utility import nash_text
@@ -32,8 +38,6 @@ from sim.solvers.utility import nash_text
 
 class ForecastProtocol(Protocol):
     """Shared loop: events, forecast from current positions, log; subclasses say how to forecast."""
-
-    forecasts: ClassVar[bool] = True
 
     def exchange(self, model: World, slot: Slot) -> None:
         fire_events(model, slot)
@@ -111,14 +115,12 @@ class _PerIssueForecast(ForecastProtocol):
 
 
 class CompromiseProtocol(_PerIssueForecast):
-    name: ClassVar[str] = "compromise"
-    citation: ClassVar[str] = "Van den Bos 1991; Achen 2006 (the compromise model)"
+    settings = CompromiseSettings
     rule = staticmethod(weighted_mean)
 
 
 class WeightedMedianProtocol(_PerIssueForecast):
-    name: ClassVar[str] = "weighted_median"
-    citation: ClassVar[str] = "Black 1948 (median voter)"
+    settings = WeightedMedianSettings
     rule = staticmethod(weighted_median)
 
 
@@ -133,8 +135,7 @@ class NashProtocol(ForecastProtocol):
     Nash's solution ignores a rescaling of any one party's utility.
     """
 
-    name: ClassVar[str] = "nash"
-    citation: ClassVar[str] = "Nash 1950; Kalai 1977; Achen 2006"
+    settings = NashSettings
 
     def forecast(self, model: World, live: np.ndarray) -> np.ndarray:
         holders = [a for a in model.actors if a.has_stance.any()]
@@ -170,8 +171,7 @@ _MOVE_VERBS = {
 class ExpectedUtilityProtocol(ForecastProtocol):
     """Bueno de Mesquita's challenge model: actors move, then the forecast is read off."""
 
-    name: ClassVar[str] = "expected_utility"
-    citation: ClassVar[str] = "Bueno de Mesquita 1994, 1997; Scholz, Calbert & Smith 2011"
+    settings = ExpectedUtilitySettings
 
     def update_positions(self, model: World, live: np.ndarray, slot: Slot) -> np.ndarray:
         settings = model.spec.protocol

@@ -16,8 +16,6 @@ See docs/model.md for the equations.
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import numpy as np
 
 from sim.engine.agents import ActorAgent, RedLineState
@@ -27,6 +25,7 @@ from sim.engine.log import RESPONSES
 from sim.engine.outcomes import Status
 from sim.engine.world import World
 from sim.protocols.base import Protocol
+from sim.scenario.protocols import SingleTextSettings
 from sim.solvers.utility import concession_path_offer, nash_text
 
 
@@ -34,8 +33,7 @@ class SingleTextProtocol(Protocol):
     """Its rules: events, the mediator's draft (or a proposer's offer), responses, red lines, deals,
     walk-outs at a principal's deadline, and influencers' pressure, in that order."""
 
-    name: ClassVar[str] = "single_text"
-    citation: ClassVar[str] = "Raiffa 1982; Faratin, Sierra & Jennings 1998; Stokman & Van Oosten 1994"
+    settings = SingleTextSettings
 
     def __init__(self) -> None:
         self._signable: tuple[np.ndarray, np.ndarray] | None = None

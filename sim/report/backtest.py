@@ -16,7 +16,7 @@ from sim.report.figures import TEMPLATE
 from sim.report.html import Section
 from sim.report.palette import scenario_colour
 from sim.report.plain import plain
-from sim.scenario.schema import PROTOCOL_NAMES
+from sim.scenario.protocols import PROTOCOL_NAMES
 from sim.store.results import Results
 
 _SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star", "cross", "hexagon")

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.scenario.schema import FORECASTING_PROTOCOLS
+from sim.scenario.protocols import FORECASTING_PROTOCOLS
 from sim.store.results import Results
 
 _VERDICT = {

@@ -12,8 +12,10 @@ from pydantic import TypeAdapter, ValidationError
 
 from sim.scenario.calibration import apply_calibration
 from sim.scenario.evidence import LoadedEvidence
+from sim.scenario.protocols import PROTOCOL_NAMES, ProtocolChoice
 from sim.scenario.references import check_references
-from sim.scenario.schema import _DISTRIBUTION, PROTOCOL_NAMES, ProtocolSettings, Scenario
+from sim.scenario.schema import Scenario
+from sim.scenario.values import _DISTRIBUTION
 from sim.scenario.yaml_source import (
     Location,
     PathKey,
@@ -24,7 +26,7 @@ from sim.scenario.yaml_source import (
     load_with_extends,
 )
 
-_PROTOCOL_SETTINGS: TypeAdapter = TypeAdapter(ProtocolSettings)
+_PROTOCOL_SETTINGS: TypeAdapter = TypeAdapter(ProtocolChoice)
 
 
 @dataclass(frozen=True)

@@ -10,73 +10,19 @@ document so that they can be reported together with these structural errors.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Annotated, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Discriminator,
-    Field,
-    StrictBool,
-    Tag,
-    TypeAdapter,
-    ValidationError,
-    model_validator,
-)
+from pydantic import ConfigDict, Field, StrictBool, model_validator
 
-from sim.scenario.distributions import Distribution, _Dist, support_of
-from sim.scenario.numbers import Count, Number, describe, finite_number
+from sim.scenario.distributions import _Dist
+from sim.scenario.numbers import Count, Number
+from sim.scenario.protocols import ProtocolChoice, SingleTextSettings
+from sim.scenario.values import Frozen, SignedUnit, Uncertain, UnitInterval
 
 RESERVED_COLUMN_NAMES = frozenset(
     {"replicate", "outcome", "round", "round_id", "exchange", "step", "actor", "by", "terms"}
 )
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
-
-_DISTRIBUTION = TypeAdapter(Distribution)
-
-
-def _number_or_distribution(value: object) -> object:
-    """Give one clear message instead of pydantic's per-branch union errors."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return finite_number(value)
-    if isinstance(value, _Dist):
-        return value
-    if isinstance(value, dict):
-        if "dist" not in value:
-            raise ValueError("a distribution needs 'dist': one of uniform, truncnormal, triangular, beta")
-        try:
-            return _DISTRIBUTION.validate_python(value)
-        except ValidationError as exc:
-            details = "; ".join(
-                (f"{'.'.join(str(p) for p in err['loc'][1:])}: " if err["loc"][1:] else "")
-                + err["msg"].removeprefix("Value error, ")
-                for err in exc.errors()
-            )
-            raise ValueError(f"invalid {value.get('dist')} distribution: {details}") from None
-    raise ValueError(f"expected a number or a distribution, got {describe(value)}")
-
-
-def _within(low: float, high: float) -> Callable[[float | _Dist], float | _Dist]:
-    def check(value: float | _Dist) -> float | _Dist:
-        lo, hi = support_of(value)
-        if lo < low or hi > high:
-            what = f"{value}" if not isinstance(value, _Dist) else f"support [{lo:g}, {hi:g}]"
-            raise ValueError(f"must lie within [{low:g}, {high:g}], got {what}")
-        return value
-
-    return check
-
-
-Uncertain = Annotated[float | Distribution, BeforeValidator(_number_or_distribution)]
-UnitInterval = Annotated[Uncertain, AfterValidator(_within(0.0, 1.0))]
-SignedUnit = Annotated[Uncertain, AfterValidator(_within(-1.0, 1.0))]
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Issue(Frozen):
@@ -198,99 +144,6 @@ class Round(Frozen):
     note: str = ""
 
 
-class SingleTextSettings(Frozen):
-    """Settings of the mediated single-negotiating-text protocol (docs/model.md)."""
-
-    name: Literal["single_text"] = "single_text"
-    pressure_rate: UnitInterval = 0.15
-    noise: Annotated[Uncertain, AfterValidator(_within(0.0, 0.5))] = 0.03
-    grid: Count = Field(default=21, ge=5, le=201)
-
-
-class ExpectedUtilitySettings(Frozen):
-    """Bueno de Mesquita's expected-utility challenge model, as specified by Scholz et al. (2011).
-
-    Every choice the published specification leaves open is a setting here, so
-    that a forecast can be reproduced under the reading another replication
-    made; docs/model.md section 13 gives the reasons for each default.
-    """
-
-    name: Literal["expected_utility"]
-    q: UnitInterval = Field(
-        default=1.0, description="Probability the status quo holds if i does not challenge (Scholz: 1)."
-    )
-    risk: Literal["endogenous", "neutral", "scenario"] = Field(
-        default="endogenous",
-        description="endogenous: BDM's security-level risk exponents; neutral: r = 1; "
-        "scenario: each actor's own 'risk' attitude.",
-    )
-    distance_scale: Literal["positions", "issue"] = Field(
-        default="positions",
-        description="Normalise distances by the spread of current positions (Scholz) or the issue's bounds.",
-    )
-    perspective: Literal["each", "own"] = Field(
-        default="each",
-        description="each: j's expected utility of challenging i uses j's risk exponent; "
-        "own: i estimates it with its own exponent.",
-    )
-    conflict: Literal["no_move", "loser_moves"] = Field(
-        default="no_move",
-        description="When both sides expect to gain from a challenge, nobody moves (BDM 1997: "
-        "conflict has an uncertain outcome) or the expected loser gives in.",
-    )
-    offer_choice: Literal["enforceable", "smallest_move"] = Field(
-        default="enforceable",
-        description="Accept the offer backed by the highest expected utility (ties: least movement), "
-        "or simply the one that moves the actor least.",
-    )
-    forecast: Literal["median", "mean"] = Field(
-        default="median", description="The forecast read off the positions each round."
-    )
-
-
-class CompromiseSettings(Frozen):
-    """The capability x salience weighted mean of positions (Achen 2006; Van den Bos 1991)."""
-
-    name: Literal["compromise"]
-
-
-class WeightedMedianSettings(Frozen):
-    """The capability x salience weighted median position (Black 1948)."""
-
-    name: Literal["weighted_median"]
-
-
-class NashSettings(Frozen):
-    """The asymmetric Nash bargaining solution over every stakeholder (Nash 1950; Achen 2006)."""
-
-    name: Literal["nash"]
-    grid: Count = Field(default=41, ge=5, le=201)
-
-
-def _protocol_tag(value: object) -> str | None:
-    """A protocol block without a name is the default protocol, as before names existed."""
-    if isinstance(value, dict):
-        return value.get("name", "single_text")
-    return getattr(value, "name", None)
-
-
-ProtocolSettings = Annotated[
-    Annotated[SingleTextSettings, Tag("single_text")]
-    | Annotated[ExpectedUtilitySettings, Tag("expected_utility")]
-    | Annotated[CompromiseSettings, Tag("compromise")]
-    | Annotated[WeightedMedianSettings, Tag("weighted_median")]
-    | Annotated[NashSettings, Tag("nash")],
-    Discriminator(
-        _protocol_tag,
-        custom_error_type="unknown_protocol",
-        custom_error_message="unknown protocol name: expected one of single_text, expected_utility, "
-        "compromise, weighted_median, nash",
-    ),
-]
-PROTOCOL_NAMES = ("single_text", "expected_utility", "compromise", "weighted_median", "nash")
-FORECASTING_PROTOCOLS = PROTOCOL_NAMES[1:]
-
-
 class PositionCondition(Threshold):
     actor: str
 
@@ -385,7 +238,7 @@ class Scenario(Frozen):
     name: str
     description: str = ""
     sources: tuple[str, ...] = ()
-    protocol: ProtocolSettings = SingleTextSettings()
+    protocol: ProtocolChoice = SingleTextSettings()
     issues: dict[Identifier, Issue] = Field(min_length=1)
     actors: dict[Identifier, Actor] = Field(min_length=2)
     rounds: dict[Identifier, Round] = Field(min_length=1)
