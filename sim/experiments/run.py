@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
-
-from sim.engine.draws import monte_carlo_points, uncertain_keys
+from sim.engine.draws import uncertain_keys
 from sim.engine.log import RunTables
-from sim.protocols import build_model
+from sim.experiments.batch import SEED_SCHEME, run_batch, sampled_points, split_seed
 from sim.scenario import LoadedScenario
 from sim.store.manifest import signed
 from sim.store.run_folder import command_line, describe_scenario, package_versions
@@ -25,32 +22,20 @@ class RunSettings:
 
 
 def run_scenario(loaded: LoadedScenario, settings: RunSettings) -> tuple[RunTables, dict[str, Any]]:
-    """Run and return the tables plus the manifest that makes the run reproducible.
-
-    The root seed is split once: one child stream samples parameters, the other
-    drives the negotiation, so switching sampling on or off leaves the
-    negotiation's own random draws where they were.
-    """
+    """Run and return the tables plus the manifest that makes the run reproducible (sim.experiments.batch)."""
     started = datetime.now(UTC)
-    clock = time.perf_counter()
-    parameter_seed, dynamics_seed = np.random.SeedSequence(settings.seed).spawn(2)
+    inputs, dynamics = split_seed(settings.seed)
     scenario = loaded.scenario
-    points = (
-        monte_carlo_points(scenario, settings.replicates, np.random.default_rng(parameter_seed))
-        if settings.sample
-        else None
-    )
-    model = build_model(scenario, replicates=settings.replicates, seed=dynamics_seed, unit_points=points)
-    tables = model.run()
-    model.release()
-    elapsed = time.perf_counter() - clock
+    points = sampled_points(scenario, settings.replicates, inputs) if settings.sample else None
+    batch = run_batch(scenario, replicates=settings.replicates, seed=dynamics, unit_points=points)
+    tables, elapsed = batch.tables, batch.seconds
     manifest = signed(
         "run",
         {
             "command": command_line(),
             "started_at": started.isoformat(timespec="seconds"),
             "seed": settings.seed,
-            "seed_scheme": "SeedSequence(seed).spawn(2) -> [parameter sampling, negotiation dynamics]",
+            "seed_scheme": f"{SEED_SCHEME}; inputs -> Monte Carlo points with --sample, dynamics -> the run",
             "replicates": settings.replicates,
             "sampled": settings.sample,
             "uncertain_parameters": [str(k) for k in uncertain_keys(scenario)] if settings.sample else [],

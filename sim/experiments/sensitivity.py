@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 from SALib.analyze import morris, pawn, rbd_fast, sobol
 
+from sim.experiments.batch import split_seed
 from sim.experiments.sweep.designs import MORRIS_LEVELS, design_points, unit_problem
 from sim.experiments.sweep.executors import SweepError
 from sim.store.atomic import write_parquet
@@ -79,7 +80,7 @@ def analyse(folder: Path) -> pd.DataFrame:
             f"{RBD_FAST_MIN_POINTS} (its bootstrap uses half of them, and {RBD_FAST_HARMONICS} harmonics "
             "need twice as many points); run the sweep with more --samples"
         )
-    seed = np.random.SeedSequence(sweep["seed"]).spawn(2)[0]
+    seed, _ = split_seed(sweep["seed"])  # the inputs stream: the design, drawn again
     points = design_points(sweep["design"], sweep["samples"], keys, seed)
     outputs = output_table(results)
     problem = unit_problem(keys)

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 
 from sim.engine.draws import uncertain_keys
+from sim.experiments.batch import SEED_SCHEME, split_seed
 from sim.experiments.sweep.designs import Design, design_points, design_size
 from sim.scenario import Scenario
 
@@ -57,7 +58,7 @@ class SweepPlan:
     @classmethod
     def build(cls, scenario: Scenario, settings: SweepSettings) -> SweepPlan:
         keys = tuple(str(key) for key in uncertain_keys(scenario))
-        design_seed, batch_root = np.random.SeedSequence(settings.seed).spawn(2)
+        design_seed, batch_root = split_seed(settings.seed)
         points = design_points(settings.design, settings.samples, list(keys), design_seed)
         per_batch = max(1, settings.batch_replicates // settings.replicates)
         starts = range(0, len(points), per_batch)
@@ -88,8 +89,8 @@ class SweepPlan:
             "total_replicates": self.total_replicates,
             "seed": settings.seed,
             "seed_scheme": (
-                "SeedSequence(seed).spawn(2) -> [design, batches]; batches.spawn(n_batches), "
-                "one child per batch, drawn in the parent before dispatch. The batches are cut at "
+                f"{SEED_SCHEME}; inputs -> the design points; dynamics.spawn(n_batches), one child per "
+                "batch, drawn in the parent before dispatch. The batches are cut at "
                 "batch_replicates // replicates design points each, so --batch-replicates is part of the seed"
             ),
             "log": settings.log,

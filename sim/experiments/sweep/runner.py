@@ -24,7 +24,7 @@ from tqdm import tqdm
 from sim.errors import ResultsError
 from sim.experiments.sweep.executors import SweepError, describe_executor, executor_for
 from sim.experiments.sweep.plan import SweepPlan, SweepSettings
-from sim.experiments.sweep.worker import BatchTask, run_batch
+from sim.experiments.sweep.worker import BatchTask, run_task
 from sim.scenario import LoadedScenario
 from sim.store.manifest import MANIFEST, SweepManifest, signed
 from sim.store.outputs import entries
@@ -103,7 +103,7 @@ def run_sweep(
                     settings.replicates,
                     settings.log == "full",
                 )
-                running[executor.submit(run_batch, task)] = batch.index
+                running[executor.submit(run_task, task)] = batch.index
                 if len(running) >= limit:
                     break
             if not running:

@@ -7,15 +7,14 @@ folder, so they need no shared filesystem with the client.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 
 from sim.engine.draws import ParameterDraw
+from sim.experiments.batch import run_batch
 from sim.experiments.sweep.plan import Batch
-from sim.protocols import build_model
 from sim.scenario import Scenario
 
 
@@ -36,26 +35,24 @@ class BatchResult:
     seconds: float
 
 
-def run_batch(task: BatchTask) -> BatchResult:
+def run_task(task: BatchTask) -> BatchResult:
     """Run samples x replicates of the batch as one vectorized model (sample-major rows)."""
-    start = time.perf_counter()
     replicates = task.replicates
     unit_points = np.repeat(task.points, replicates, axis=0)
-    model = build_model(
+    output = run_batch(
         task.scenario,
         replicates=len(unit_points),
         seed=task.batch.seed,
         unit_points=unit_points,
         record=task.full_log,
     )
-    produced = model.run()
+    produced = output.tables
     tables = {"outcomes": produced.outcomes, "events": produced.events}
     if task.full_log:
         tables |= {"rounds": produced.rounds, "texts": produced.texts}
     tables = {name: _label_rows(table, task.batch.first_sample, replicates) for name, table in tables.items()}
-    tables["samples"] = _samples_table(model.draw, task.batch, replicates)
-    model.release()
-    return BatchResult(task.batch.index, tables, len(unit_points), time.perf_counter() - start)
+    tables["samples"] = _samples_table(output.draw, task.batch, replicates)
+    return BatchResult(task.batch.index, tables, len(unit_points), output.seconds)
 
 
 def _label_rows(table: pa.Table, first_sample: int, replicates: int) -> pa.Table:

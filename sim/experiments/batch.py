@@ -1,0 +1,62 @@
+"""The one entry point that runs a batch: R replicates of a scenario as one vectorised model.
+
+``dipsim run``, every batch of a sweep, every protocol of a side-by-side run and
+every case of a backtest come through :func:`run_batch`, with one seed scheme:
+
+    SeedSequence(seed).spawn(2) -> [inputs, dynamics]
+
+The *inputs* stream chooses the uncertain parameters' unit points (Monte Carlo
+draws for a run with ``--sample``; the design for a sweep). The *dynamics*
+stream drives the negotiation: a run is one batch and uses it directly; a
+sweep's batch i uses ``dynamics.spawn(n_batches)[i]``, drawn in the parent
+before any work is dispatched. Switching sampling on or off therefore leaves
+the negotiation's own draws where they were.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.engine.draws import ParameterDraw, monte_carlo_points
+from sim.engine.log import RunTables
+from sim.protocols import build_model
+from sim.scenario.schema import Scenario
+
+SEED_SCHEME = "SeedSequence(seed).spawn(2) -> [inputs, dynamics]"
+
+
+def split_seed(seed: int) -> tuple[np.random.SeedSequence, np.random.SeedSequence]:
+    """The inputs stream and the dynamics stream of a root seed."""
+    inputs, dynamics = np.random.SeedSequence(seed).spawn(2)
+    return inputs, dynamics
+
+
+@dataclass(frozen=True)
+class BatchOutput:
+    tables: RunTables
+    draw: ParameterDraw  # every parameter's per-replicate value, and which were sampled
+    seconds: float  # wall time of the engine
+
+
+def run_batch(
+    scenario: Scenario,
+    *,
+    replicates: int,
+    seed: int | np.random.SeedSequence,
+    unit_points: np.ndarray | None = None,
+    record: bool = True,
+) -> BatchOutput:
+    """Run one batch to the end of its calendar and return its logged tables; the model is released."""
+    clock = time.perf_counter()
+    model = build_model(scenario, replicates=replicates, seed=seed, unit_points=unit_points, record=record)
+    tables = model.run()
+    model.release()
+    return BatchOutput(tables, model.draw, time.perf_counter() - clock)
+
+
+def sampled_points(scenario: Scenario, replicates: int, inputs: np.random.SeedSequence) -> np.ndarray:
+    """A run's unit points with ``--sample``: independent uniform draws from the inputs stream."""
+    return monte_carlo_points(scenario, replicates, np.random.default_rng(inputs))
