@@ -28,7 +28,7 @@ from sim.experiments.side_by_side import comparison_lines, protocol_names, run_p
 from sim.experiments.sweep.designs import DESIGNS
 from sim.experiments.sweep.plan import SweepSettings
 from sim.experiments.sweep.runner import Execution, run_sweep
-from sim.importer import add_import_command
+from sim.importer.command import add_import_command
 from sim.report.build import comparison_report, report_for
 from sim.report.png import PngUnavailableError, export_png
 from sim.report.story import distribution_lines, outcome_lines, replicate_story, summary

@@ -18,8 +18,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import cli, importer
-from sim.importer import ImportBugError, Options, TableError, export_table, import_table, number, quote
+from sim import cli
+from sim.importer import ImportBugError, Options, TableError, export_table, import_table, render
+from sim.importer.render import number, quote
 from sim.scenario import load_scenario
 from tests.conftest import MINIMAL, SCENARIOS, dipsim
 
@@ -573,13 +574,13 @@ def test_unknown_protocol_is_bad_input_not_a_bug(tmp_path):
 
 
 def test_yaml_that_fails_validation_is_reported_as_a_bug(tmp_path, monkeypatch):
-    monkeypatch.setattr(importer, "number", lambda value: "-1.0")  # every number out of range
+    monkeypatch.setattr(render, "number", lambda value: "-1.0")  # every number out of range
     with pytest.raises(ImportBugError, match="does not validate"):
         import_table(write(tmp_path, STANDARD), Options(issue="x"))
 
 
 def test_yaml_that_loads_back_different_is_reported_as_a_bug(tmp_path, monkeypatch):
-    monkeypatch.setattr(importer, "number", lambda value: f"{value:.2f}")  # loses digits, still valid
+    monkeypatch.setattr(render, "number", lambda value: f"{value:.2f}")  # loses digits, still valid
     path = write(tmp_path, "Actor,Capability,Position,Salience\nA,1,0,0.123\nB,0.5,100,0.5\n")
     with pytest.raises(ImportBugError, match=r"actors\.A\.stances\.x\.salience: expected 0\.123, got 0\.12"):
         import_table(path, Options(issue="x"))

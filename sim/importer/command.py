@@ -1,0 +1,115 @@
+"""`dipsim import` on the command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from sim.importer.errors import TableError
+from sim.importer.load_back import import_table
+from sim.importer.options import DEFAULT_PROTOCOL, DEFAULT_ROUNDS, DEFAULT_UNIT, Options
+from sim.importer.tables import COUNT
+
+# --------------------------------------------------------------------------- command line
+
+
+def add_import_command(commands: argparse._SubParsersAction) -> None:
+    """Register `dipsim import` on the dipsim parser's subcommands (handler via set_defaults)."""
+    parser = commands.add_parser(
+        "import",
+        help="convert a published actor table (CSV) into a scenario file",
+        description="Convert an expected-utility actor table (Actor, Capability, Position, Salience) or a "
+        "KTAB SMP table into a scenario YAML, validated by the scenario loader. See docs/import.md.",
+    )
+    parser.add_argument("table", type=Path, metavar="TABLE.csv", help="the actor table")
+    parser.add_argument(
+        "--issue",
+        metavar="NAME",
+        help="issue id (required for a standard table); for KTAB, comma-separated ids, one per dimension "
+        "(default: derived from the dimension headers)",
+    )
+    parser.add_argument(
+        "--scale",
+        nargs=2,
+        metavar=("MIN", "MAX"),
+        help="issue bounds (default: the table's lowest and highest position)",
+    )
+    parser.add_argument("--out", type=Path, metavar="FILE", help="write the YAML here (default: print it)")
+    parser.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    parser.add_argument("--name", help="scenario name (default: the table's file name)")
+    parser.add_argument("--description", metavar="TEXT", help="description, e.g. the citation of the table")
+    parser.add_argument(
+        "--label", metavar="TEXT", help="the issue's label (one-issue tables; default: its id)"
+    )
+    parser.add_argument(
+        "--unit", metavar="TEXT", default=DEFAULT_UNIT, help=f"unit of positions (default {DEFAULT_UNIT!r})"
+    )
+    parser.add_argument(
+        "--rounds",
+        metavar="N",
+        default=str(DEFAULT_ROUNDS),
+        help="exchanges in the round (1-100, default 10)",
+    )
+    parser.add_argument(
+        "--status-quo",
+        metavar="VALUE",
+        help="status quo: one value, or one per issue separated by commas "
+        "(default: the midpoint of the bounds, marked ASSUMED)",
+    )
+    parser.add_argument(
+        "--protocol", metavar="NAME", default=DEFAULT_PROTOCOL, help=f"protocol (default {DEFAULT_PROTOCOL})"
+    )
+    parser.set_defaults(handler=run_import)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """The `dipsim import` handler: 0 written; TableError (2) and ImportBugError (1) reach the CLI."""
+    options = _options(args)
+    text, _ = import_table(args.table, options)
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        _write(args.out, text, force=args.force, source=args.table)
+        print(f"Scenario written: {args.out}")
+    return 0
+
+
+def _options(args: argparse.Namespace) -> Options:
+    rounds_text = str(args.rounds)
+    if not COUNT.match(rounds_text.strip()):
+        raise TableError(f"--rounds {rounds_text}: must be a whole number from 1 to 100")
+    return Options(
+        issue=args.issue,
+        scale=tuple(args.scale) if args.scale else None,
+        name=args.name,
+        rounds=int(rounds_text),
+        status_quo=args.status_quo,
+        protocol=args.protocol,
+        description=args.description,
+        label=args.label,
+        unit=args.unit,
+    )
+
+
+def _write(out: Path, text: str, *, force: bool, source: Path) -> None:
+    """Write atomically (temporary file, then os.replace): a failed write never leaves half a scenario."""
+    if out.exists() and out.resolve() == source.resolve():
+        raise TableError(f"{out}: that is the table itself; choose another --out")
+    if out.exists() and not force:
+        raise TableError(f"{out}: already exists; pass --force to overwrite it")
+    if out.is_dir():
+        raise TableError(f"{out}: is a folder; give a file name")
+    folder = out.parent
+    if not folder.is_dir():
+        raise TableError(f"{out}: folder {folder} does not exist")
+    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
