@@ -64,3 +64,8 @@ def safe_output() -> Iterator[None]:
 def raw_stderr() -> TextIO:
     """The stream under any escaping wrapper: for tqdm's bar, which draws with \\r on purpose."""
     return getattr(sys.stderr, "unescaped", sys.stderr)
+
+
+def plural(count: int, noun: str) -> str:
+    """'1 problem', '3 problems'."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

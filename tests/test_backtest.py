@@ -18,8 +18,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.backtest import CaseError, load_cases, protocol_scores, read_case, run_backtest
 from sim.cli import main
+from sim.experiments.backtest.cases import CaseError, load_cases, read_case
+from sim.experiments.backtest.harness import run_backtest
+from sim.experiments.backtest.scores import protocol_scores
 from sim.experiments.run import RunSettings
 from sim.experiments.side_by_side import protocol_names
 from sim.report.build import report_for

@@ -11,7 +11,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from sim.backtest import BASELINES, case_lines, error_lines, protocol_order, protocol_scores, source_lines
+from sim.experiments.backtest.scores import BASELINES, protocol_order, protocol_scores
+from sim.report.backtest_text import case_lines, error_lines, source_lines
 from sim.report.figures import TEMPLATE
 from sim.report.html import Section
 from sim.report.palette import scenario_colour

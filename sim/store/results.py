@@ -103,7 +103,7 @@ class Results:
         return read_parquet(self.path / f"{name}.parquet", columns)
 
     def backtest(self) -> pd.DataFrame:
-        """A backtest's score table: one row per case x issue x protocol (sim.backtest)."""
+        """A backtest's score table: one row per case x issue x protocol (sim.experiments.backtest)."""
         if self.kind != "backtest":
             raise ResultsError(f"{self.path} holds a {self.kind}, not a backtest")
         return read_parquet(self.path / "backtest.parquet")

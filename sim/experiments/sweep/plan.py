@@ -23,6 +23,25 @@ from sim.experiments.sweep.designs import Design, design_points, design_size
 from sim.scenario import Scenario
 
 LogLevel = Literal["full", "outcomes"]
+BATCH_REPLICATES = 4096  # replicate-runs per batch, unless the full log would not fit the budget below
+# A worker holds one batch's per-exchange log three times over at its peak (numpy chunks, the Arrow
+# table, its Parquet encoding): about 3 x 8 bytes x (8 + issues) columns per row of the rounds table.
+LOG_BUDGET_BYTES = 512 * 1024**2
+
+
+def default_batch_replicates(scenario: Scenario, log: LogLevel) -> int:
+    """Replicate-runs per batch, sized by the rows a batch will log rather than by a fixed count.
+
+    A rounds table has actors x exchanges rows per replicate, so a 30-actor,
+    600-exchange scenario logs 250 times more per replicate than the default
+    one; its batches shrink to keep a worker's memory under the budget. The
+    default scenario keeps 4,096 (and so its seeds): its batches log ~80 MiB.
+    """
+    if log != "full":
+        return BATCH_REPLICATES
+    exchanges = sum(scenario.rounds[r].exchanges for r in scenario.round_ids)
+    bytes_per_replicate = 3 * 8 * (8 + len(scenario.issues)) * len(scenario.actors) * exchanges
+    return max(1, min(BATCH_REPLICATES, LOG_BUDGET_BYTES // bytes_per_replicate))
 
 
 @dataclass(frozen=True)
@@ -32,7 +51,7 @@ class SweepSettings:
     design: Design = "mc"
     seed: int = 0
     log: LogLevel = "full"  # full: per-exchange rounds and texts too; outcomes: outcomes, events, samples
-    batch_replicates: int = 4096  # replicate-runs per batch: the unit of work, of resume and of memory
+    batch_replicates: int = BATCH_REPLICATES  # replicate-runs per batch: the unit of work, resume and memory
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,7 @@ class SweepSummary:
     batches_total: int
     replicates_run: int
     seconds: float
+    note: str = ""  # how the work was run, when that differs from what was asked
 
 
 def run_sweep(

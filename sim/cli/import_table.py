@@ -1,22 +1,24 @@
-"""`dipsim import` on the command line."""
+"""`dipsim import TABLE.csv`: a published actor table (standard or KTAB) as a scenario file."""
 
 from __future__ import annotations
 
 import argparse
-import os
+import re
 import sys
-import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sim.importer.errors import TableError
-from sim.importer.load_back import import_table
-from sim.importer.options import DEFAULT_PROTOCOL, DEFAULT_ROUNDS, DEFAULT_UNIT, Options
-from sim.importer.tables import COUNT
+if TYPE_CHECKING:
+    from sim.importer.options import Options
 
-# --------------------------------------------------------------------------- command line
+# the importer's defaults, spelled here too so that --help imports nothing (a test checks they agree)
+DEFAULT_PROTOCOL = "expected_utility"
+DEFAULT_ROUNDS = 10
+DEFAULT_UNIT = "scale units"
+_COUNT = re.compile(r"^\d+$")
 
 
-def add_import_command(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction) -> None:
     """Register `dipsim import` on the dipsim parser's subcommands (handler via set_defaults)."""
     parser = commands.add_parser(
         "import",
@@ -62,11 +64,13 @@ def add_import_command(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--protocol", metavar="NAME", default=DEFAULT_PROTOCOL, help=f"protocol (default {DEFAULT_PROTOCOL})"
     )
-    parser.set_defaults(handler=run_import)
+    parser.set_defaults(handler=handle)
 
 
-def run_import(args: argparse.Namespace) -> int:
-    """The `dipsim import` handler: 0 written; TableError (2) and ImportBugError (1) reach the CLI."""
+def handle(args: argparse.Namespace) -> int:
+    """0 written; TableError (exit 2) and ImportBugError (exit 1) reach the CLI."""
+    from sim.importer.load_back import import_table
+
     options = _options(args)
     text, _ = import_table(args.table, options)
     if args.out is None:
@@ -78,8 +82,11 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def _options(args: argparse.Namespace) -> Options:
+    from sim.importer.errors import TableError
+    from sim.importer.options import Options
+
     rounds_text = str(args.rounds)
-    if not COUNT.match(rounds_text.strip()):
+    if not _COUNT.match(rounds_text.strip()):
         raise TableError(f"--rounds {rounds_text}: must be a whole number from 1 to 100")
     return Options(
         issue=args.issue,
@@ -95,21 +102,16 @@ def _options(args: argparse.Namespace) -> Options:
 
 
 def _write(out: Path, text: str, *, force: bool, source: Path) -> None:
-    """Write atomically (temporary file, then os.replace): a failed write never leaves half a scenario."""
+    """Write atomically: a failed write never leaves half a scenario (sim.store.atomic)."""
+    from sim.importer.errors import TableError
+    from sim.store.atomic import write_text
+
     if out.exists() and out.resolve() == source.resolve():
         raise TableError(f"{out}: that is the table itself; choose another --out")
     if out.exists() and not force:
         raise TableError(f"{out}: already exists; pass --force to overwrite it")
     if out.is_dir():
         raise TableError(f"{out}: is a folder; give a file name")
-    folder = out.parent
-    if not folder.is_dir():
-        raise TableError(f"{out}: folder {folder} does not exist")
-    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    if not out.parent.is_dir():
+        raise TableError(f"{out}: folder {out.parent} does not exist")
+    write_text(out, text)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+DEFAULT_RESULTS = Path("results")
+DEFAULT_SCENARIO = Path("scenarios/iran_talks.yaml")
 
 
 def positive_int(text: str) -> int:

@@ -1,0 +1,89 @@
+"""`dipsim report DIR` and `dipsim compare DIR DIR...`: self-contained HTML reports of results folders."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.cli.arguments import DEFAULT_RESULTS
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    report = commands.add_parser(
+        "report",
+        help="self-contained HTML report of a run, sweep or backtest folder",
+        description="Draw a results folder as one HTML file with plotly.js inlined (no network needed), "
+        "and optionally every figure as PNG.",
+        epilog="example: dipsim report results/demo/sweep --out report.html --png figures/",
+    )
+    report.add_argument(
+        "results_dir", type=Path, metavar="RESULTS_DIR", help="a run, sweep or backtest folder"
+    )
+    report.add_argument("--out", type=Path, help="HTML file (default RESULTS_DIR/report.html)")
+    report.add_argument("--png", type=Path, metavar="DIR", help="also write every figure as PNG here")
+    report.add_argument(
+        "--force", action="store_true", help="overwrite --out even if it is not a dipsim report"
+    )
+    report.add_argument(
+        "--partial", action="store_true", help="report an unfinished sweep from the batches on disk"
+    )
+    report.set_defaults(handler=handle_report)
+
+    compare = commands.add_parser(
+        "compare",
+        help="overlay the outcomes of several runs or sweeps",
+        description="Outcome probabilities and term distributions of several runs or sweeps, a colour each.",
+        epilog="example: dipsim compare results/sweeps/A results/sweeps/B --out compare.html",
+    )
+    compare.add_argument("results_dirs", type=Path, nargs="+", metavar="DIR", help="run or sweep folders")
+    compare.add_argument("--out", type=Path, help="HTML file (default results/compare.html)")
+    compare.add_argument(
+        "--force", action="store_true", help="overwrite --out even if it is not a dipsim report"
+    )
+    compare.add_argument(
+        "--partial", action="store_true", help="include unfinished sweeps, from the batches on disk"
+    )
+    compare.set_defaults(handler=handle_compare)
+
+
+def handle_report(args: argparse.Namespace) -> int:
+    from sim.report.build import report_for
+    from sim.report.png import PngUnavailableError, export_png
+    from sim.store.atomic import write_text
+    from sim.store.outputs import check_report_file
+    from sim.store.results import Results
+
+    out = args.out or args.results_dir / "report.html"
+    check_report_file(out, args.force)  # before building, so a refused --out wastes nothing
+    built = report_for(Results.open(args.results_dir, partial=args.partial))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_text(out, built.html())
+    print(f"Report: {out}")
+    if args.png is not None:
+        try:
+            written = export_png(built.named_figures(), args.png)
+        except PngUnavailableError as error:
+            print(f"dipsim: no PNG written: {error}", file=sys.stderr)
+            return 2
+        print(f"PNG: {len(written)} figures in {args.png}")
+    return 0
+
+
+def handle_compare(args: argparse.Namespace) -> int:
+    from sim.errors import UsageError
+    from sim.report.build import comparison_report
+    from sim.store.atomic import write_text
+    from sim.store.outputs import check_report_file
+    from sim.store.results import Results
+
+    if len(args.results_dirs) < 2:
+        raise UsageError("compare needs at least two results folders")
+    out = args.out or DEFAULT_RESULTS / "compare.html"
+    check_report_file(out, args.force)
+    opened = [Results.open(d, ("run", "sweep"), partial=args.partial) for d in args.results_dirs]
+    built = comparison_report(opened)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_text(out, built.html())
+    print(f"Comparison: {out}")
+    return 0
