@@ -1,0 +1,32 @@
+"""Plotly figures built from results tables. Each takes DataFrames, never a model.
+
+Titles and axes carry units; actors, outcomes and scenarios keep one colour
+each across every figure (sim.report.palette). One module per question a
+figure answers: how the talks end (outcomes), where the actors stand
+(positions), which inputs matter (inputs), and several folders side by side
+(compare).
+"""
+
+from sim.report.figures.common import FAN_REPLICATE_LIMIT, TEMPLATE, Share, outcome_shares
+from sim.report.figures.compare import compare_probabilities, compare_terms
+from sim.report.figures.inputs import influential_parameters, parallel_inputs, sensitivity_ranking
+from sim.report.figures.outcomes import outcome_probabilities, rounds_ecdf, terms_distribution
+from sim.report.figures.positions import position_fans, run_positions, run_utilities
+
+__all__ = [
+    "FAN_REPLICATE_LIMIT",
+    "TEMPLATE",
+    "Share",
+    "compare_probabilities",
+    "compare_terms",
+    "influential_parameters",
+    "outcome_probabilities",
+    "outcome_shares",
+    "parallel_inputs",
+    "position_fans",
+    "rounds_ecdf",
+    "run_positions",
+    "run_utilities",
+    "sensitivity_ranking",
+    "terms_distribution",
+]

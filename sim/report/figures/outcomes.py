@@ -1,0 +1,102 @@
+"""How the talks end: outcome probabilities, agreed terms, and when they end."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from sim.engine.outcomes import OUTCOME_LABELS, SETTLED
+from sim.report.figures.common import TEMPLATE, outcome_shares, round_guides
+from sim.report.palette import OUTCOME_COLOURS
+from sim.report.plain import plain
+from sim.store.results import Results
+
+
+def outcome_probabilities(outcomes: pd.DataFrame, title_suffix: str = "") -> go.Figure:
+    shares = outcome_shares(outcomes)
+    figure = go.Figure(
+        go.Bar(
+            x=[s.label for s in shares],
+            y=[s.share for s in shares],
+            marker_color=[OUTCOME_COLOURS[s.label] for s in shares],
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": [s.high - s.share for s in shares],
+                "arrayminus": [s.share - s.low for s in shares],
+            },
+            text=[f"{s.share:.1%}" for s in shares],
+            textposition="outside",
+            customdata=[[s.count, s.total, s.low, s.high] for s in shares],
+            hovertemplate="%{x}: %{y:.1%} (%{customdata[0]} of %{customdata[1]})<br>"
+            "95% Wilson interval %{customdata[2]:.1%} to %{customdata[3]:.1%}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        template=TEMPLATE,
+        title=f"How the talks end{title_suffix}: probability of each outcome, with 95% Wilson intervals",
+        yaxis={"title": "probability (share of replicates)", "tickformat": ".0%", "range": [0, 1.05]},
+        xaxis_title="outcome",
+    )
+    return figure
+
+
+def terms_distribution(outcomes: pd.DataFrame, results: Results) -> go.Figure:
+    """Terms of the replicates that settled: signed deals, or a forecasting model's forecasts."""
+    deals = outcomes[outcomes.outcome.isin(SETTLED)]
+    noun = "forecasts" if (deals.outcome == "forecast").any() else "deals"
+    issues = list(results.issues)
+    figure = make_subplots(
+        rows=1, cols=len(issues), subplot_titles=[plain(results.issues[i]["label"]) for i in issues]
+    )
+    for column, issue_id in enumerate(issues, start=1):
+        info = results.issues[issue_id]
+        figure.add_trace(
+            go.Histogram(
+                x=deals[issue_id],
+                name=plain(info["label"]),
+                marker_color="#009E73",
+                nbinsx=30,
+                showlegend=False,
+                hovertemplate=f"%{{x}} {plain(info['unit'])}: %{{y}} {noun}<extra></extra>",
+            ),
+            row=1,
+            col=column,
+        )
+        figure.update_xaxes(title_text=plain(info["unit"]), range=info["bounds"], row=1, col=column)
+    figure.update_yaxes(title_text=noun, row=1, col=1)
+    what = "Forecast" if noun == "forecasts" else "Agreed"
+    figure.update_layout(
+        template=TEMPLATE,
+        title=f"{what} terms, in each issue's unit ({len(deals)} {noun} of {len(outcomes)} replicates)",
+        bargap=0.05,
+    )
+    return figure
+
+
+def rounds_ecdf(outcomes: pd.DataFrame, results: Results) -> go.Figure:
+    figure = go.Figure()
+    for label in OUTCOME_LABELS:
+        ended = np.sort(outcomes.loc[outcomes.outcome == label, "exchanges"].to_numpy())
+        if len(ended) == 0:
+            continue
+        figure.add_trace(
+            go.Scatter(
+                x=ended,
+                y=np.arange(1, len(ended) + 1) / len(outcomes),
+                mode="lines",
+                line={"shape": "hv", "color": OUTCOME_COLOURS[label], "width": 2},
+                name=label,
+                hovertemplate=f"{label} by exchange %{{x}}: %{{y:.1%}} of all replicates<extra></extra>",
+            )
+        )
+    round_guides(figure, results)
+    figure.update_layout(
+        template=TEMPLATE,
+        title="When the talks end: cumulative share of replicates ended by each exchange, by outcome",
+        xaxis_title="exchange (counted across rounds)",
+        yaxis={"title": "cumulative share of replicates", "tickformat": ".0%"},
+    )
+    return figure
