@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import pickle
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
 
 from sim.experiments.run import RunSettings, run_scenario
-from sim.protocols import PROTOCOLS, build_model
+from sim.protocols import build_model
 from sim.scenario import load_scenario
 from sim.store.run_folder import write_run
 from tests.conftest import DEFAULT_SCENARIO
@@ -84,20 +82,6 @@ def test_replicates_of_a_central_batch_differ_only_by_noise(loaded):
     rounds = model.tables().rounds.to_pandas()
     first = rounds[rounds.step == 1].groupby("replicate").perceived.sum()
     assert first.nunique() > 1  # the same first text, read through independent noise
-
-
-@pytest.mark.parametrize("name", sorted(PROTOCOLS))
-def test_protocol_contract_pickle_and_reproducibility(loaded, name):
-    """Every protocol: a model pickles mid-run and continues exactly as the original would."""
-    scenario = loaded.with_protocol(name).scenario
-    assert scenario.protocol.name == name
-    model = build_model(scenario, replicates=8, seed=3)
-    model.step()
-    model.step()
-    clone = pickle.loads(pickle.dumps(model))
-    original, copied = model.run(), clone.run()
-    for table in TABLE_NAMES:
-        same_table(getattr(original, table), getattr(copied, table))
 
 
 def test_manifest_records_what_reproduces_the_run(loaded):

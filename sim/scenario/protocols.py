@@ -28,6 +28,7 @@ class ProtocolSettings(Frozen):
 
     citation: ClassVar[str]
     forecasts: ClassVar[bool] = False  # True: predicts the group decision instead of simulating signatures
+    follows_agenda: ClassVar[bool] = True  # False: every issue is decided at every exchange, agenda or not
 
     @classmethod
     def protocol_name(cls) -> str:
@@ -66,6 +67,7 @@ class ExpectedUtilitySettings(ProtocolSettings):
 
     citation: ClassVar[str] = "Bueno de Mesquita 1994, 1997; Scholz, Calbert & Smith 2011"
     forecasts: ClassVar[bool] = True
+    follows_agenda: ClassVar[bool] = False
 
     name: Literal["expected_utility"] = "expected_utility"
     q: UnitInterval = Field(
@@ -106,6 +108,7 @@ class CompromiseSettings(ProtocolSettings):
 
     citation: ClassVar[str] = "Van den Bos 1991; Achen 2006 (the compromise model)"
     forecasts: ClassVar[bool] = True
+    follows_agenda: ClassVar[bool] = False
 
     name: Literal["compromise"] = "compromise"
 
@@ -116,6 +119,7 @@ class WeightedMedianSettings(ProtocolSettings):
 
     citation: ClassVar[str] = "Black 1948 (median voter)"
     forecasts: ClassVar[bool] = True
+    follows_agenda: ClassVar[bool] = False
 
     name: Literal["weighted_median"] = "weighted_median"
 
@@ -126,6 +130,7 @@ class NashSettings(ProtocolSettings):
 
     citation: ClassVar[str] = "Nash 1950; Kalai 1977; Achen 2006"
     forecasts: ClassVar[bool] = True
+    follows_agenda: ClassVar[bool] = False
 
     name: Literal["nash"] = "nash"
     grid: Count = Field(default=41, ge=5, le=201)

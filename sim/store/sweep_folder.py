@@ -27,7 +27,6 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from sim.errors import ResultsError
-from sim.experiments.sweep.worker import BatchResult
 from sim.store.atomic import is_temporary, write_parquet
 from sim.store.manifest import ManifestFile, SweepManifest, read_manifest, write_manifest
 
@@ -81,14 +80,15 @@ class SweepStore:
 
     # --- writing -----------------------------------------------------------------
 
-    def write_batch(self, result: BatchResult, identity: str) -> None:
+    def write_batch(self, index: int, tables: dict[str, pa.Table], identity: str) -> None:
+        """Every table of one finished batch, each stamped with the sweep, the batch and the table."""
         for name in TABLE_ORDER:
-            table = result.tables.get(name)
+            table = tables.get(name)
             if table is None:
                 continue
-            path = self.part(name, result.index)
+            path = self.part(name, index)
             path.parent.mkdir(parents=True, exist_ok=True)
-            stamp = {_IDENTITY: identity.encode(), _BATCH: str(result.index).encode(), _TABLE: name.encode()}
+            stamp = {_IDENTITY: identity.encode(), _BATCH: str(index).encode(), _TABLE: name.encode()}
             write_parquet(table.replace_schema_metadata({**(table.schema.metadata or {}), **stamp}), path)
 
     def remove_temporaries(self) -> None:

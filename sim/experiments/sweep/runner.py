@@ -113,7 +113,7 @@ def run_sweep(
             for future in completed:
                 del running[future]
                 result = future.result()
-                store.write_batch(result, identity)
+                store.write_batch(result.index, result.tables, identity)
                 finished += 1
                 replicates_run += result.replicates
                 bar.update(result.replicates)
