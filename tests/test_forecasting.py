@@ -15,7 +15,8 @@ from sim.protocols import build_model
 from sim.scenario import load_scenario
 from sim.solvers.bdm import Choices, Move, challenge_utility, play_round, success_probability
 from sim.solvers.forecasting import weighted_mean, weighted_median
-from sim.solvers.utility import curvature, nash_text, normalised_weights, utility
+from sim.solvers.nash import nash_text
+from sim.solvers.utility import curvature, normalised_weights, utility
 from sim.store.results import Results
 from tests.conftest import MINIMAL, ROOT, dipsim
 

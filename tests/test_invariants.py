@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from sim.engine.draws import uncertain_keys
 from sim.protocols import build_model
 from sim.scenario import Scenario
-from sim.solvers.utility import concession_path_offer, nash_text, utility
+from sim.solvers.nash import nash_text
+from sim.solvers.utility import concession_path_offer, utility
 from tests.strategies import scenarios
 
 

@@ -8,7 +8,8 @@ import pytest
 from sim.engine.draws import draw_parameters, uncertain_keys
 from sim.protocols import build_model
 from sim.scenario import Scenario
-from sim.solvers.utility import curvature, nash_text, utility
+from sim.solvers.nash import nash_text
+from sim.solvers.utility import curvature, utility
 
 
 def scenario_from(**overrides: object) -> Scenario:

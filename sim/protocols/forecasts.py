@@ -33,7 +33,7 @@ from sim.scenario.protocols import (
 )
 from sim.solvers.bdm import Choices, Move, RoundResult, play_round
 from sim.solvers.forecasting import weighted_mean, weighted_median
-from sim.solvers.utility import nash_text
+from sim.solvers.nash import nash_text
 
 
 class ForecastProtocol(Protocol):

@@ -26,7 +26,8 @@ from sim.engine.outcomes import Status
 from sim.engine.world import World
 from sim.protocols.base import Protocol
 from sim.scenario.protocols import SingleTextSettings
-from sim.solvers.utility import concession_path_offer, nash_text
+from sim.solvers.nash import nash_text
+from sim.solvers.utility import concession_path_offer
 
 
 class SingleTextProtocol(Protocol):

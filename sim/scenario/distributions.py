@@ -10,11 +10,11 @@ every family: the median, ``ppf(0.5)``.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from functools import lru_cache
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy import stats
 
 from sim.scenario.numbers import Number
 
@@ -91,13 +91,8 @@ class TruncNormal(_Dist):
             raise ValueError(f"truncnormal needs low < high, got low={self.low}, high={self.high}")
         return self._checked()
 
-    def _frozen(self) -> stats.distributions.rv_frozen:
-        a = (self.low - self.mean) / self.sd
-        b = (self.high - self.mean) / self.sd
-        return stats.truncnorm(a, b, loc=self.mean, scale=self.sd)
-
     def ppf(self, u: np.ndarray) -> np.ndarray:
-        return np.asarray(self._frozen().ppf(np.asarray(u, dtype=float)), dtype=float)
+        return np.asarray(_frozen(self).ppf(np.asarray(u, dtype=float)), dtype=float)
 
     @property
     def support(self) -> tuple[float, float]:
@@ -122,11 +117,7 @@ class Triangular(_Dist):
         return self._checked()
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
-        width = self.high - self.low
-        c = (self.mode - self.low) / width
-        return np.asarray(
-            stats.triang(c, loc=self.low, scale=width).ppf(np.asarray(u, dtype=float)), dtype=float
-        )
+        return np.asarray(_frozen(self).ppf(np.asarray(u, dtype=float)), dtype=float)
 
     @property
     def support(self) -> tuple[float, float]:
@@ -149,12 +140,33 @@ class Beta(_Dist):
         return self._checked()
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
-        frozen = stats.beta(self.alpha, self.beta, loc=self.low, scale=self.high - self.low)
-        return np.asarray(frozen.ppf(np.asarray(u, dtype=float)), dtype=float)
+        return np.asarray(_frozen(self).ppf(np.asarray(u, dtype=float)), dtype=float)
 
     @property
     def support(self) -> tuple[float, float]:
         return (self.low, self.high)
+
+
+@lru_cache(maxsize=4096)
+def _frozen(dist: _Dist) -> Any:
+    """scipy's frozen distribution for one of ours, built once per process.
+
+    Building a frozen scipy distribution costs about a millisecond, and a sweep
+    worker draws from the same few dozen distributions batch after batch;
+    scipy.stats itself (half a second to import) is loaded only when first needed.
+    """
+    from scipy import stats
+
+    if isinstance(dist, TruncNormal):
+        a = (dist.low - dist.mean) / dist.sd
+        b = (dist.high - dist.mean) / dist.sd
+        return stats.truncnorm(a, b, loc=dist.mean, scale=dist.sd)
+    if isinstance(dist, Triangular):
+        width = dist.high - dist.low
+        return stats.triang((dist.mode - dist.low) / width, loc=dist.low, scale=width)
+    if isinstance(dist, Beta):
+        return stats.beta(dist.alpha, dist.beta, loc=dist.low, scale=dist.high - dist.low)
+    raise TypeError(f"no scipy distribution for {type(dist).__name__}")
 
 
 Distribution = Annotated[Uniform | TruncNormal | Triangular | Beta, Field(discriminator="dist")]

@@ -11,9 +11,6 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from SALib.sample import morris as morris_sample
-from SALib.sample import sobol as sobol_sample
-from scipy.stats import qmc
 
 Design = Literal["mc", "lhs", "sobol", "morris"]
 DESIGNS: tuple[Design, ...] = ("mc", "lhs", "sobol", "morris")
@@ -43,6 +40,10 @@ def design_points(design: Design, samples: int, keys: list[str], seed: np.random
     dimensions = len(keys)
     if dimensions == 0:
         return np.zeros((design_size(design, samples, 0), 0))
+    from SALib.sample import morris as morris_sample  # imported here: --help must not pay for them
+    from SALib.sample import sobol as sobol_sample
+    from scipy.stats import qmc
+
     rng = np.random.default_rng(seed)
     if design == "mc":
         points = rng.random((samples, dimensions))
