@@ -86,8 +86,8 @@ def test_replicates_of_a_central_batch_differ_only_by_noise(loaded):
 
 def test_manifest_records_what_reproduces_the_run(loaded):
     _, manifest = run_scenario(loaded, RunSettings(seed=9, replicates=4, sample=True))
-    assert manifest["seed"] == 9
-    assert manifest["scenario"]["sha256"] == loaded.sha256
-    assert manifest["scenario"]["files"] == loaded.files
-    assert manifest["uncertain_parameters"]
-    assert {"mesa", "numpy", "pyarrow", "python"} <= set(manifest["versions"])
+    assert manifest.seed == 9
+    assert manifest.scenario.sha256 == loaded.sha256
+    assert manifest.scenario.files == loaded.files
+    assert manifest.uncertain_parameters
+    assert {"mesa", "numpy", "pyarrow", "python"} <= set(manifest.versions)

@@ -54,7 +54,7 @@ def reference_nash_text(start, movable, ideal, weights, gamma, disagreement, pow
 def problems(draw: st.DrawFn) -> dict:
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     replicates = draw(st.sampled_from([1, 7, 300, 1500]))  # 1500 spans two blocks
-    issues, principals = draw(st.integers(1, 4)), draw(st.integers(1, 12))
+    issues, principals = draw(st.integers(1, 11)), draw(st.integers(1, 12))
     salience = rng.random((replicates, principals, issues)) + 0.01
     lower = rng.uniform(0, 0.4, (replicates, issues))
     return {
@@ -104,3 +104,38 @@ def test_principal_sum_is_einsums_order(principals, seed):
     values, power = rng.normal(size=(50, 9, principals)), rng.random((50, principals))
     terms = [values[:, :, p] * power[:, None, p] for p in range(principals)]
     assert np.array_equal(principal_sum(terms), np.einsum("rkp,rp->rk", values, power))
+
+
+@settings(max_examples=30, deadline=None)
+@given(problem=problems())
+def test_float32_scores_still_return_float64_packages_inside_the_bounds(problem):
+    """The float32 option scores in single precision but moves on the float64 grid: the package is
+    float64, leaves the fixed issues alone and stays inside [lower, upper] wherever it moved."""
+    single = nash_text(**problem, precision="float32")
+    assert single.dtype == np.float64
+    fixed = ~problem["movable"]
+    assert np.array_equal(single[:, fixed], problem["start"][:, fixed])
+    moved = problem["movable"]
+    assert np.all(single[:, moved] >= problem["lower"][:, moved])
+    assert np.all(single[:, moved] <= problem["upper"][:, moved])
+
+
+def test_float32_leaves_the_default_scenarios_outcomes_as_they_are():
+    """docs/performance.md: on the default scenario float32 changed no outcome in 20,000 replicates
+    and about 1 % of agreed terms by a grid step; 2,000 replicates here must agree on every status."""
+    from sim.engine.draws import monte_carlo_points
+    from sim.experiments.batch import run_batch
+    from sim.scenario import load_scenario
+    from tests.conftest import ROOT
+
+    scenario = load_scenario(ROOT / "scenarios" / "iran_talks.yaml").scenario
+    single = scenario.model_copy(
+        update={"protocol": scenario.protocol.model_copy(update={"precision": "float32"})}
+    )
+    points = monte_carlo_points(scenario, 2000, np.random.default_rng(3))
+    outcomes = [
+        run_batch(s, replicates=2000, seed=3, unit_points=points, record=False).tables.outcomes
+        for s in (scenario, single)
+    ]
+    assert outcomes[0].column("outcome").to_pylist() == outcomes[1].column("outcome").to_pylist()
+    assert outcomes[0].column("round").equals(outcomes[1].column("round"))

@@ -73,8 +73,20 @@ def test_serial_sweep_layout(serial_sweep):
 
 def test_process_pool_gives_the_identical_dataset(loaded, serial_sweep, tmp_path):
     folder = tmp_path / "pool"
-    run_sweep(loaded, SMALL, folder, Execution(workers=2, progress=False))
+    run_sweep(loaded, SMALL, folder, Execution(workers=2, progress=False, inline_below=0))
     assert_same_dataset(serial_sweep, folder)
+
+
+def test_a_small_sweep_on_a_pool_runs_in_this_process_and_says_so(loaded, serial_sweep, tmp_path):
+    """96 replicate-runs on 2 workers: far below 2 x 30,000, so no pool is started."""
+    folder = tmp_path / "small"
+    summary = run_sweep(loaded, SMALL, folder, Execution(workers=2, progress=False))
+    assert summary.note.startswith("ran in this process: 96 replicate-runs are fewer than the 60,000")
+    manifest = Results.open(folder, ("sweep",)).manifest
+    assert manifest["executor"] == manifest["invocations"][-1]["executor"] == "inline (serial)"
+    assert_same_dataset(serial_sweep, folder)
+    assert Execution(workers=2).for_work(60_000) == (Execution(workers=2), "")
+    assert Execution(workers=3, dask_local=True).for_work(10)[1] == ""  # a cluster is a choice
 
 
 def test_dask_local_cluster_gives_the_identical_dataset(loaded, serial_sweep, tmp_path):
@@ -222,7 +234,7 @@ def test_lhs_sweep_sensitivity_uses_rbd_fast_and_pawn(loaded, tmp_path):
 
 def test_pool_workers_exit_when_a_killed_sweep_leaves_them(tmp_path):
     folder = tmp_path / "orphans"
-    process = _start_sweep(folder, "--workers", "2")
+    process = _start_sweep(folder, "--workers", "2", "--inline-below", "0")
     deadline = time.monotonic() + 120
     while not finished_batches(folder) and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -17,6 +17,14 @@ def positive_int(text: str) -> int:
     return value
 
 
+def count(text: str) -> int:
+    """An argparse type for counts that may be zero."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
 def add_run_settings(parser: argparse.ArgumentParser, *, replicates_help: str) -> None:
     """--seed, --replicates and --sample: what makes a run reproducible, spelled the same everywhere."""
     parser.add_argument("--seed", type=int, default=0, help="root random seed (default 0)")

@@ -101,7 +101,7 @@ def handle(args: argparse.Namespace) -> int:
     if settings.replicates > 1:
         for line in distribution_lines(run):
             print(line)
-    engine = manifest["timing"]["engine_seconds"]
+    engine = manifest.timing["engine_seconds"]
     print(f"\nRun folder: {folder}  (engine {engine:.2f} s, writing {time.perf_counter() - clock:.2f} s)")
     return 0
 

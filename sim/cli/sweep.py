@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
-from sim.cli.arguments import DEFAULT_RESULTS, positive_int
+from sim.cli.arguments import DEFAULT_RESULTS, count, positive_int
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -31,6 +32,14 @@ def register(commands: argparse._SubParsersAction) -> None:
         type=positive_int,
         default=os.cpu_count() or 1,
         help="worker processes (default: one per core); 1 runs batches serially in this process",
+    )
+    sweep.add_argument(
+        "--inline-below",
+        type=count,
+        default=None,
+        metavar="N",
+        help="with --workers > 1, run in this process when there are fewer than N replicate-runs per "
+        "worker, where starting the pool costs more than it saves (default 30000; 0: always the pool)",
     )
     where = sweep.add_mutually_exclusive_group()
     where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this (trusted) Dask scheduler")
@@ -75,6 +84,8 @@ def handle(args: argparse.Namespace) -> int:
         f"{slug(loaded.scenario.name)}-{args.design}-s{args.seed}-n{args.samples}x{args.replicates}"
     )
     execution = Execution(workers=args.workers, scheduler=args.scheduler, dask_local=args.dask_local)
+    if args.inline_below is not None:
+        execution = replace(execution, inline_below=args.inline_below)
     try:
         summary = run_sweep(loaded, settings, folder, execution, resume=args.resume)
     except KeyboardInterrupt:

@@ -70,6 +70,7 @@ class ActorAgent(mesa.Agent):
             self.ideal[:, i] = layout.normalise(mine.position[issue_id], i)
             self.salience[:, i] = mine.salience[issue_id]
         self.position = self.ideal.copy()  # the effective position, moved by pressure and events
+        self.preferences_changed()
         self.aspiration = np.ones(replicates)
         self.red_lines = [
             RedLineState(
@@ -86,13 +87,16 @@ class ActorAgent(mesa.Agent):
 
     # --- preferences -----------------------------------------------------------------
 
-    @property
-    def weights(self) -> np.ndarray:
-        return normalised_weights(self.salience)
+    def preferences_changed(self) -> None:
+        """Recompute what follows from salience, risk and capability; call after an event changes them.
 
-    @property
-    def gamma(self) -> np.ndarray:
-        return curvature(self.risk)
+        The weights w_ai, the curvature gamma_a and the pressure weight
+        capability x salience are read in every exchange, and change only when
+        an event sets one of their inputs, so they are computed once per change.
+        """
+        self.weights = normalised_weights(self.salience)
+        self.gamma = curvature(self.risk)
+        self._pressure_weight = self.capability[:, None] * self.salience
 
     def utility_of(self, text: np.ndarray, *, welfare: bool = False) -> np.ndarray:
         """Utility [R] of a text [R, I]: against current positions, or original ideals for welfare."""
@@ -135,4 +139,4 @@ class ActorAgent(mesa.Agent):
 
     def pressure_weight(self) -> np.ndarray:
         """How hard this actor pushes (or resists) on each issue: capability x salience -> [R, I]."""
-        return self.capability[:, None] * self.salience
+        return self._pressure_weight

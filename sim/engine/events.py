@@ -116,9 +116,10 @@ def apply_effect(effect: Effect, model: World, mask: np.ndarray, by: str) -> Non
         else:
             updated = _operate(effect, current)
         array[mask, issue] = np.clip(updated, low, high)
-        return
-    array = getattr(agent, effect.param)
-    array[mask] = np.clip(_operate(effect, array[mask]), low, high)
+    else:
+        array = getattr(agent, effect.param)
+        array[mask] = np.clip(_operate(effect, array[mask]), low, high)
+    agent.preferences_changed()
 
 
 def _operate(effect: Effect, current: np.ndarray) -> np.ndarray:

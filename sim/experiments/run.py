@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sim.engine.draws import uncertain_keys
 from sim.engine.log import RunTables
 from sim.experiments.batch import SEED_SCHEME, run_batch, sampled_points, split_seed
 from sim.scenario import LoadedScenario
-from sim.store.manifest import signed
+from sim.store.manifest import RunManifest
 from sim.store.run_folder import command_line, describe_scenario, package_versions
 
 
@@ -21,7 +20,7 @@ class RunSettings:
     sample: bool = False  # draw uncertain parameters per replicate instead of central values
 
 
-def run_scenario(loaded: LoadedScenario, settings: RunSettings) -> tuple[RunTables, dict[str, Any]]:
+def run_scenario(loaded: LoadedScenario, settings: RunSettings) -> tuple[RunTables, RunManifest]:
     """Run and return the tables plus the manifest that makes the run reproducible (sim.experiments.batch)."""
     started = datetime.now(UTC)
     inputs, dynamics = split_seed(settings.seed)
@@ -29,19 +28,16 @@ def run_scenario(loaded: LoadedScenario, settings: RunSettings) -> tuple[RunTabl
     points = sampled_points(scenario, settings.replicates, inputs) if settings.sample else None
     batch = run_batch(scenario, replicates=settings.replicates, seed=dynamics, unit_points=points)
     tables, elapsed = batch.tables, batch.seconds
-    manifest = signed(
-        "run",
-        {
-            "command": command_line(),
-            "started_at": started.isoformat(timespec="seconds"),
-            "seed": settings.seed,
-            "seed_scheme": f"{SEED_SCHEME}; inputs -> Monte Carlo points with --sample, dynamics -> the run",
-            "replicates": settings.replicates,
-            "sampled": settings.sample,
-            "uncertain_parameters": [str(k) for k in uncertain_keys(scenario)] if settings.sample else [],
-            **describe_scenario(loaded),
-            "versions": package_versions(),
-            "timing": {"engine_seconds": round(elapsed, 4)},
-        },
+    manifest = RunManifest(
+        command=command_line(),
+        started_at=started.isoformat(timespec="seconds"),
+        seed=settings.seed,
+        seed_scheme=f"{SEED_SCHEME}; inputs -> Monte Carlo points with --sample, dynamics -> the run",
+        replicates=settings.replicates,
+        sampled=settings.sample,
+        uncertain_parameters=[str(k) for k in uncertain_keys(scenario)] if settings.sample else [],
+        **describe_scenario(loaded),
+        versions=package_versions(),
+        timing={"engine_seconds": round(elapsed, 4)},
     )
     return tables, manifest

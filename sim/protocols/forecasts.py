@@ -154,6 +154,7 @@ class NashProtocol(ForecastProtocol):
             power=np.stack([a.capability[live] for a in holders], axis=1) * mean_salience,
             grid=model.spec.protocol.grid,
             sweeps=3,
+            precision=model.spec.protocol.precision,
         )
 
 

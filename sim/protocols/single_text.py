@@ -178,6 +178,7 @@ class SingleTextProtocol(Protocol):
             lower=lower[live],
             upper=upper[live],
             sweeps=sweeps,
+            precision=world.spec.protocol.precision,
         )
 
     @staticmethod
@@ -187,20 +188,22 @@ class SingleTextProtocol(Protocol):
         p_j += lambda * sum_k w_k (p_k - p_j) / (w_j + sum_k w_k), w = capability x salience:
         a convex combination, so positions never leave the issue's bounds.
         """
-        rate = world.draw.protocol["pressure_rate"][active, None]
+        live = slice(None) if active.all() else np.flatnonzero(active)  # a slice gathers nothing
+        rate = world.draw.protocol["pressure_rate"][live, None]
         for principal in world.principals:
             pressers = world.pressers_of(principal)
             if not pressers:
                 continue
-            resistance = principal.pressure_weight()[active]
+            own = principal.position[live]
+            resistance = principal.pressure_weight()[live]
             pull = np.zeros_like(resistance)
             total = resistance.copy()
             for influencer in pressers:
-                weight = influencer.pressure_weight()[active]
-                pull += weight * (influencer.position[active] - principal.position[active])
+                weight = influencer.pressure_weight()[live]
+                pull += weight * (influencer.position[live] - own)
                 total += weight
             shift = np.divide(pull, total, out=np.zeros_like(pull), where=total > 0)
-            principal.position[active] += rate * shift
+            principal.position[live] = own + rate * shift
 
     @staticmethod
     def _record(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import plotly.graph_objects as go
+import pyarrow.compute as pc
 
 from sim.report import backtest, figures
 from sim.report.html import Section, page
@@ -145,10 +146,9 @@ def _fan_rows(results: Results) -> Any:
     if results.kind == "sweep":
         per_sample = results.manifest["sweep"]["replicates"]
         keep = math.ceil(figures.FAN_REPLICATE_LIMIT / per_sample)
-        rounds = results.table("rounds", columns=["sample", *columns])
-        return rounds[rounds["sample"] < keep]
-    rounds = results.table("rounds", columns=["replicate", *columns])
-    return rounds[rounds.replicate < figures.FAN_REPLICATE_LIMIT]
+        return results.table("rounds", columns=["sample", *columns], rows=pc.field("sample") < keep)
+    limit = figures.FAN_REPLICATE_LIMIT
+    return results.table("rounds", columns=["replicate", *columns], rows=pc.field("replicate") < limit)
 
 
 def comparison_report(all_results: list[Results]) -> Report:

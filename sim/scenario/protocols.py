@@ -54,6 +54,11 @@ class SingleTextSettings(ProtocolSettings):
     pressure_rate: UnitInterval = 0.15
     noise: Annotated[Uncertain, AfterValidator(within(0.0, 0.5))] = 0.03
     grid: Count = Field(default=21, ge=5, le=201)
+    precision: Literal["float64", "float32"] = Field(
+        default="float64",
+        description="Arithmetic of the Nash search's scores. float32 is about 1.6x faster on the engine and "
+        "can pick a different grid point where two score within float32 rounding (docs/performance.md).",
+    )
 
 
 @declare
@@ -134,6 +139,11 @@ class NashSettings(ProtocolSettings):
 
     name: Literal["nash"] = "nash"
     grid: Count = Field(default=41, ge=5, le=201)
+    precision: Literal["float64", "float32"] = Field(
+        default="float64",
+        description="Arithmetic of the Nash search's scores. float32 is about 1.6x faster on the engine and "
+        "can pick a different grid point where two score within float32 rounding (docs/performance.md).",
+    )
 
 
 DEFAULT_PROTOCOL = "single_text"

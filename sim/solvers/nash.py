@@ -19,11 +19,12 @@ numpy's einsum on x86-64 (``principal_sum``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
 SURPLUS_FLOOR = 1e-3
-_LOG_FLOOR = float(np.log(SURPLUS_FLOOR))
+Precision = Literal["float64", "float32"]
 BLOCK = 1024  # replicates per block: a block's [grid, BLOCK] buffers stay in a core's L2 cache
 
 
@@ -79,6 +80,38 @@ def principal_sum(terms: list[np.ndarray]) -> np.ndarray:
     return np.add(lanes[0], lanes[1], out=lanes[0])
 
 
+def issue_sum(terms: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Sum ``terms`` [I, n] over its first axis into ``out`` [n], in numpy's pairwise order.
+
+    ``terms.sum(axis=-1)`` on the reference's [R, P, I] layout adds each row's I
+    values by numpy's pairwise summation: left to right below 8 terms; up to 128,
+    eight interleaved accumulators combined as ((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7))
+    plus the remainder left to right; beyond that, two halves (a multiple of 8
+    first) summed the same way. Here the same additions run with the replicates
+    innermost, so every add is one contiguous vector operation.
+    """
+    count = len(terms)
+    if count > 128:
+        half = count // 2
+        half -= half % 8
+        head = issue_sum(terms[:half], np.empty_like(out))
+        return np.add(head, issue_sum(terms[half:], out), out=out)
+    if count < 8:
+        np.copyto(out, terms[0])
+        for i in range(1, count):
+            np.add(out, terms[i], out=out)
+        return out
+    lanes = terms[:8].copy()
+    stop = count - count % 8
+    for i in range(8, stop, 8):
+        np.add(lanes, terms[i : i + 8], out=lanes)
+    pairs = lanes[0::2] + lanes[1::2]  # r0+r1, r2+r3, r4+r5, r6+r7
+    np.add(pairs[0] + pairs[1], pairs[2] + pairs[3], out=out)
+    for i in range(stop, count):
+        np.add(out, terms[i], out=out)
+    return out
+
+
 def nash_text(
     start: np.ndarray,
     movable: np.ndarray,
@@ -91,6 +124,7 @@ def nash_text(
     lower: np.ndarray | None = None,
     upper: np.ndarray | None = None,
     sweeps: int = 2,
+    precision: Precision = "float64",
 ) -> np.ndarray:
     """The asymmetric Nash bargaining package over the movable issues.
 
@@ -102,43 +136,47 @@ def nash_text(
     so moving one issue only re-evaluates that issue's term. ``lower`` and
     ``upper`` ([I] or [R, I], normalised) confine each issue, e.g. to the
     principals' declared red lines.
+
+    ``precision="float32"`` scores the grid points in single precision (about
+    1.7x faster, docs/performance.md) while the grid points and the text stay
+    in double precision, so a text is always exactly one of the float64 grid
+    points; where two points score within float32 rounding of each other the
+    choice can differ from float64's.
     """
     text = start.copy()
     lower = np.broadcast_to(0.0 if lower is None else lower, start.shape)
     upper = np.broadcast_to(1.0 if upper is None else upper, start.shape)
+    dtype = np.dtype(precision)
+
+    def laid_out(array: np.ndarray, axes: tuple[int, ...], kind: np.dtype = dtype) -> np.ndarray:
+        return np.ascontiguousarray(array.transpose(axes), dtype=kind)
+
     problem = _Problem(
         movable=np.flatnonzero(movable),
-        ideal=np.ascontiguousarray(ideal.transpose(1, 2, 0)),  # [P, I, R]
-        weights=np.ascontiguousarray(weights.transpose(1, 2, 0)),
-        gamma=np.ascontiguousarray(gamma.T),  # [P, R]
-        disagreement=np.ascontiguousarray(disagreement.T),
-        power=np.ascontiguousarray(power.T),
-        lower=np.ascontiguousarray(lower.T),  # [I, R]
-        upper=np.ascontiguousarray(upper.T),
+        ideal=laid_out(ideal, (1, 2, 0)),  # [P, I, R]
+        weights=laid_out(weights, (1, 2, 0)),
+        gamma=laid_out(gamma, (1, 0)),  # [P, R]
+        disagreement=laid_out(disagreement, (1, 0)),
+        power=laid_out(power, (1, 0)),
+        lower=laid_out(lower, (1, 0), np.dtype(np.float64)),  # [I, R]
+        upper=laid_out(upper, (1, 0), np.dtype(np.float64)),
         coarse=np.linspace(0.0, 1.0, grid)[:, None],
         fine=np.linspace(-1.0, 1.0, grid)[:, None],
         sweeps=sweeps,
     )
-    terms = _issue_terms(text, ideal, weights, gamma)  # [R, P, I]
     for first in range(0, len(text), BLOCK):
         rows = slice(first, min(first + BLOCK, len(text)))
-        problem.solve(text, terms, rows)
+        text[rows] = problem.solve(np.ascontiguousarray(text[rows].T), rows).T
     return text
-
-
-def _buffers(count: int, grid: int, n: int) -> list[np.ndarray]:
-    return [np.empty((grid, n)) for _ in range(count)]
-
-
-def _issue_terms(text: np.ndarray, ideal: np.ndarray, weights: np.ndarray, gamma: np.ndarray) -> np.ndarray:
-    """Each principal's utility from each issue of the text: [R, I] -> [R, P, I]."""
-    distance = np.abs(text[:, None, :] - ideal)
-    return weights * (1.0 - np.power(distance, gamma[:, :, None]))
 
 
 @dataclass(frozen=True)
 class _Problem:
-    """One call's arrays, replicate axis last; ``solve`` runs the ascent on one block of replicates."""
+    """One call's arrays, replicate axis last; ``solve`` runs the ascent on one block of replicates.
+
+    Grid points, bounds and the text are float64; the utilities (ideal to power)
+    are in the call's precision.
+    """
 
     movable: np.ndarray  # indices of the issues to move
     ideal: np.ndarray  # [P, I, R]
@@ -152,16 +190,28 @@ class _Problem:
     fine: np.ndarray  # [G, 1] fractions of one coarse step either side
     sweeps: int
 
-    def solve(self, text: np.ndarray, terms: np.ndarray, rows: slice) -> None:
+    def solve(self, text: np.ndarray, rows: slice) -> np.ndarray:
+        """The ascent on one block: text [I, n] (modified and returned) for replicates ``rows``."""
         principals = self.ideal.shape[0]
         n = rows.stop - rows.start
         grid = self.coarse.shape[0]
+        kind = self.ideal.dtype
         columns = np.arange(n)
-        values = np.empty((grid, n))
-        scratch = np.empty((grid, n))
-        surplus = np.empty((grid, n))
-        logged = _buffers(principals, grid, n)
-        fine = (np.empty((grid, n)), _buffers(principals, grid, n))
+        ideal, weights = self.ideal[:, :, rows], self.weights[:, :, rows]
+        gamma, disagreement, power = self.gamma[:, rows], self.disagreement[:, rows], self.power[:, rows]
+        # Each principal's utility from each issue of the text: [P, I, n], as the reference computes it.
+        terms = np.abs(text.astype(kind, copy=False)[None] - ideal)
+        np.power(terms, gamma[:, None, :], out=terms)
+        np.subtract(1.0, terms, out=terms)
+        np.multiply(weights, terms, out=terms)
+
+        def buffers(count: int, dtype: np.dtype = kind) -> list[np.ndarray]:
+            return [np.empty((grid, n), dtype=dtype) for _ in range(count)]
+
+        others = np.empty(n, dtype=kind)
+        scratch, surplus, *logged = buffers(2 + principals)
+        points = buffers(1)[0] if kind != np.float64 else None  # the grid points, in the utilities' precision
+        fine = (np.empty((grid, n)), buffers(principals))
         cached: dict[int, tuple[np.ndarray, list[np.ndarray]]] = {}  # the coarse grid's utilities, per issue
         for _ in range(self.sweeps):
             for issue in self.movable:
@@ -171,48 +221,55 @@ class _Problem:
                     if coarse and issue in cached:
                         values, own = cached[issue]
                     else:
-                        values, own = (np.empty((grid, n)), _buffers(principals, grid, n)) if coarse else fine
+                        values, own = (np.empty((grid, n)), buffers(principals)) if coarse else fine
                         if coarse:
                             np.multiply(high - low, self.coarse, out=values)
                             np.add(low, values, out=values)
                         else:
                             np.multiply(step, self.fine, out=values)
-                            np.add(text[rows, issue], values, out=values)
+                            np.add(text[issue], values, out=values)
                             np.clip(values, low, high, out=values)
+                        scored = values if points is None else np.copyto(points, values) or points
                         for p in range(principals):
-                            self._own(values, p, issue, rows, own[p])
+                            _own(scored, ideal[p, issue], gamma[p], weights[p, issue], own[p])
                         if coarse:
                             cached[issue] = (values, own)
-                    totals = terms[rows].sum(axis=2)  # [n, P], summed exactly as the reference does
                     for p in range(principals):
-                        others = totals[:, p] - terms[rows, p, issue]
+                        issue_sum(
+                            terms[p], out=others
+                        )  # the other issues' utility, summed as the reference does
+                        np.subtract(others, terms[p, issue], out=others)
                         np.add(others, own[p], out=surplus)
-                        np.subtract(surplus, self.disagreement[p, rows], out=surplus)
-                        self._log_term(surplus, logged[p], scratch)
-                        np.multiply(logged[p], self.power[p, rows], out=logged[p])
-                    best = np.argmax(principal_sum(logged).T, axis=1)
-                    text[rows, issue] = values[best, columns]
+                        np.subtract(surplus, disagreement[p], out=surplus)
+                        _log_term(surplus, logged[p], scratch)
+                        np.multiply(logged[p], power[p], out=logged[p])
+                    best = np.argmax(principal_sum(logged), axis=0)
+                    text[issue] = values[best, columns]
                     for p in range(principals):
-                        terms[rows, p, issue] = own[p][best, columns]
+                        terms[p, issue] = own[p][best, columns]
+        return text
 
-    def _own(self, values: np.ndarray, p: int, issue: int, rows: slice, own: np.ndarray) -> None:
-        """Principal p's utility from this issue at each grid point: w (1 - |x - ideal| ** gamma)."""
-        np.subtract(values, self.ideal[p, issue, rows], out=own)
-        np.abs(own, out=own)
-        np.power(own, self.gamma[p, rows], out=own)
-        np.subtract(1.0, own, out=own)
-        np.multiply(self.weights[p, issue, rows], own, out=own)
 
-    @staticmethod
-    def _log_term(surplus: np.ndarray, out: np.ndarray, scratch: np.ndarray) -> None:
-        """log(max(s, floor)) + min(s - floor, 0) / floor: the reference's two branches, exactly.
+def _own(
+    values: np.ndarray, ideal: np.ndarray, gamma: np.ndarray, weight: np.ndarray, out: np.ndarray
+) -> None:
+    """One principal's utility from one issue at each grid point: w (1 - |x - ideal| ** gamma)."""
+    np.subtract(values, ideal, out=out)
+    np.abs(out, out=out)
+    np.power(out, gamma, out=out)
+    np.subtract(1.0, out, out=out)
+    np.multiply(weight, out, out=out)
 
-        Above the floor the second term is +0.0 and leaves log(s) as it is; below
-        it, log(floor) + (s - floor) / floor, term for term the reference's value.
-        """
-        np.maximum(surplus, SURPLUS_FLOOR, out=out)
-        np.log(out, out=out)
-        np.subtract(surplus, SURPLUS_FLOOR, out=scratch)
-        np.minimum(scratch, 0.0, out=scratch)
-        np.divide(scratch, SURPLUS_FLOOR, out=scratch)
-        np.add(out, scratch, out=out)
+
+def _log_term(surplus: np.ndarray, out: np.ndarray, scratch: np.ndarray) -> None:
+    """log(max(s, floor)) + min(s - floor, 0) / floor: the reference's two branches, exactly.
+
+    Above the floor the second term is +0.0 and leaves log(s) as it is; below
+    it, log(floor) + (s - floor) / floor, term for term the reference's value.
+    """
+    np.maximum(surplus, SURPLUS_FLOOR, out=out)
+    np.log(out, out=out)
+    np.subtract(surplus, SURPLUS_FLOOR, out=scratch)
+    np.minimum(scratch, 0.0, out=scratch)
+    np.divide(scratch, SURPLUS_FLOOR, out=scratch)
+    np.add(out, scratch, out=out)

@@ -2,10 +2,13 @@
 
 A folder is dipsim's own output only if its ``manifest.json`` carries the
 signature ``{"tool": "dipsim", "kind": ..., "format": FORMAT}``: never because
-a file of that name happens to exist. Readers go through :func:`read_manifest`,
+a file of that name happens to exist. Each kind of folder has one pydantic
+model (:class:`RunManifest`, :class:`SweepManifest`, :class:`BacktestManifest`)
+through which it is both written and read: writers build the model and
+:func:`write_manifest` serialises it; readers go through :func:`read_manifest`,
 which refuses, in one line naming the file, a manifest that is missing,
-unreadable, not JSON, unsigned, of a newer format, of the wrong kind, or
-missing what readers need; they then use the validated object, never raw JSON.
+unreadable, not JSON, unsigned, of a newer format, of the wrong kind, or not
+what the model says; they then use the validated object.
 """
 
 from __future__ import annotations
@@ -28,12 +31,13 @@ Kind = Literal["run", "sweep", "backtest"]
 MAX_MANIFEST_BYTES = 256 * 1024 * 1024  # a manifest holds the scenario texts, nothing larger
 
 
-def signed(kind: Kind, body: dict[str, Any]) -> dict[str, Any]:
-    """The manifest document: the signature first, then the body."""
-    return {"tool": TOOL, "kind": kind, "format": FORMAT, **body}
-
-
 class _Part(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class _Mirror(BaseModel):
+    """A copy of a scenario object: its fields follow the scenario schema, which owns them."""
+
     model_config = ConfigDict(frozen=True, extra="allow")
 
 
@@ -49,7 +53,7 @@ class ActorInfo(_Part):
     role: str
 
 
-class RoundInfo(_Part):
+class RoundInfo(_Mirror):
     id: str
     venue: str
     format: str
@@ -66,8 +70,11 @@ class ScenarioInfo(_Part):
 
 
 class _Signed(_Part):
-    tool: Literal["dipsim"]
-    format: int
+    """The signature first (tool, kind, format), then how the folder was made."""
+
+    tool: Literal["dipsim"] = TOOL
+    kind: Kind
+    format: int = FORMAT
     command: list[str]
     started_at: str
     versions: dict[str, str]
@@ -85,12 +92,14 @@ class _ScenarioFolder(_Signed):
 
 
 class RunManifest(_ScenarioFolder):
-    kind: Literal["run"]
+    kind: Literal["run"] = "run"
     seed: int
+    seed_scheme: str
     replicates: int = Field(ge=1)
     sampled: bool
     uncertain_parameters: list[str]
-    tables: list[str]
+    timing: dict[str, float]
+    tables: list[str] = []
 
 
 class SweepPlanInfo(_Part):
@@ -105,24 +114,62 @@ class SweepPlanInfo(_Part):
     batch_replicates: int = Field(ge=1)
     batches: list[tuple[int, int]] = Field(min_length=1)  # [first sample, stop sample) of each batch
     uncertain_parameters: list[str]
+    expected_design_points: int = Field(ge=1)
+    seed_scheme: str
+
+
+class Invocation(_Part):
+    """One call of ``dipsim sweep`` on the folder: the first, and every --resume that ran batches."""
+
+    started_at: str
+    command: list[str]
+    executor: str
+    versions: dict[str, str]
+    batches_run: int = Field(ge=0)
+    seconds: float = Field(ge=0)
 
 
 class SweepManifest(_ScenarioFolder):
-    kind: Literal["sweep"]
+    kind: Literal["sweep"] = "sweep"
     identity: str = Field(min_length=16)  # carried by every part, so a part from another sweep is known
     status: Literal["running", "complete"]
     sweep: SweepPlanInfo
     executor: str
+    invocations: list[Invocation] = []
+
+
+class CaseScenario(_Part):
+    name: str
+    path: str
+    sha256: str
+
+
+class CaseInfo(_Part):
+    """A backtest case exactly as scored: its file's text and hash, the actual outcome and its source."""
+
+    file: str
+    sha256: str
+    text: str
+    scenario: CaseScenario
+    actual: dict[str, float]
+    source: str
+    note: str
+    runs: str
 
 
 class BacktestManifest(_Signed):
-    kind: Literal["backtest"]
+    kind: Literal["backtest"] = "backtest"
+    cases_dir: str
     seed: int
+    seed_scheme: str
     replicates: int = Field(ge=1)
     sampled: bool
     protocols: list[str] = Field(min_length=1)
-    cases: dict[str, dict[str, Any]] = Field(min_length=1)
+    baselines: list[str]
+    prediction: str
+    cases: dict[str, CaseInfo] = Field(min_length=1)
     tables: list[str]
+    timing: dict[str, Any] = {}
 
 
 Manifest = RunManifest | SweepManifest | BacktestManifest
@@ -202,7 +249,12 @@ def read_manifest(folder: Path, expect: tuple[Kind, ...] | None = None) -> Manif
     return ManifestFile(manifest, document)
 
 
-def write_manifest(folder: Path, document: dict[str, Any]) -> None:
-    """Write a signed manifest atomically (validated first: dipsim never writes what it would refuse)."""
+def write_manifest(folder: Path, manifest: Manifest) -> None:
+    """Write a manifest atomically, through its model.
+
+    It is validated again first (a model changed with ``model_copy`` is not), so
+    dipsim never writes what :func:`read_manifest` would refuse.
+    """
+    document = manifest.model_dump(mode="json")
     _MANIFEST.validate_python(document)
     write_json(Path(folder) / MANIFEST, document)

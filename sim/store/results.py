@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim.errors import ResultsError
@@ -21,10 +22,16 @@ from sim.store.manifest import Kind, Manifest, SweepManifest, read_manifest
 from sim.store.sweep_folder import SweepStore, tables_of
 
 
-def read_parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
-    """One Parquet file, page checksums verified; a damaged file is refused naming it."""
+def read_parquet(
+    path: Path, columns: list[str] | None = None, rows: pc.Expression | None = None
+) -> pd.DataFrame:
+    """One Parquet file (only ``columns``, only the ``rows`` kept), page checksums verified.
+
+    A damaged file is refused naming it.
+    """
     try:
-        return pq.read_table(path, columns=columns, page_checksum_verification=True).to_pandas()
+        table = pq.read_table(path, columns=columns, filters=rows, page_checksum_verification=True)
+        return table.to_pandas()
     except FileNotFoundError:
         raise ResultsError(f"{path} is missing; the results folder is incomplete") from None
     except (OSError, pa.ArrowException) as error:
@@ -95,12 +102,15 @@ class Results:
             return name in tables_of(self.sweep.sweep.log)
         return name in self.manifest.get("tables", ())
 
-    def table(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    def table(
+        self, name: str, columns: list[str] | None = None, rows: pc.Expression | None = None
+    ) -> pd.DataFrame:
+        """One table, reading only ``columns`` and the ``rows`` the expression keeps (default: all)."""
         if self.kind == "sweep":
-            return SweepStore(self.path).table(name, list(self.batches), columns)
+            return SweepStore(self.path).table(name, list(self.batches), columns, rows)
         if not self.has(name):
             raise ResultsError(f"{self.path} has no {name} table")
-        return read_parquet(self.path / f"{name}.parquet", columns)
+        return read_parquet(self.path / f"{name}.parquet", columns, rows)
 
     def backtest(self) -> pd.DataFrame:
         """A backtest's score table: one row per case x issue x protocol (sim.experiments.backtest)."""

@@ -17,7 +17,7 @@ from typing import Any
 from sim.engine.log import RunTables
 from sim.scenario import LoadedScenario, resolved
 from sim.store.atomic import staged_folder, write_parquet
-from sim.store.manifest import write_manifest
+from sim.store.manifest import RunManifest, write_manifest
 from sim.store.outputs import check_output_folder
 
 TABLES = ("rounds", "texts", "events", "outcomes", "samples")
@@ -34,7 +34,7 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
-def write_run(tables: RunTables, folder: Path, manifest: dict[str, Any]) -> Path:
+def write_run(tables: RunTables, folder: Path, manifest: RunManifest) -> Path:
     """Write every table and the manifest into ``folder``, all or nothing."""
     folder = Path(folder)
     check_output_folder(folder, "run")
@@ -45,7 +45,7 @@ def write_run(tables: RunTables, folder: Path, manifest: dict[str, Any]) -> Path
             if table is not None:
                 write_parquet(table, staging / f"{name}.parquet")
                 written.append(name)
-        write_manifest(staging, {**manifest, "tables": written})
+        write_manifest(staging, manifest.model_copy(update={"tables": written}))
     return folder
 
 

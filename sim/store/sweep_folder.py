@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
@@ -74,9 +75,9 @@ class SweepStore:
     def read_manifest(self) -> ManifestFile:
         return read_manifest(self.folder, ("sweep",))
 
-    def write_manifest(self, document: dict) -> None:
+    def write_manifest(self, manifest: SweepManifest) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        write_manifest(self.folder, document)
+        write_manifest(self.folder, manifest)
 
     # --- writing -----------------------------------------------------------------
 
@@ -182,13 +183,25 @@ class SweepStore:
 
     # --- reading -----------------------------------------------------------------
 
-    def table(self, name: str, batches: list[int], columns: list[str] | None = None) -> pd.DataFrame:
-        """A whole table over the given (checked) batches, in batch order, categories unified across parts."""
+    def table(
+        self,
+        name: str,
+        batches: list[int],
+        columns: list[str] | None = None,
+        rows: pc.Expression | None = None,
+    ) -> pd.DataFrame:
+        """A table over the given (checked) batches, in batch order, categories unified across parts.
+
+        Only ``columns`` are read, and only the rows that ``rows`` keeps: Arrow
+        pushes the filter down to each part's row-group statistics, so a
+        report that draws the first few samples of a million-run sweep never
+        decodes the rest.
+        """
         parts = [str(self.part(name, batch)) for batch in sorted(batches)]
         if not parts or not (self.folder / name).exists():
             raise ResultsError(f"{self.folder} has no {name} table")
         try:
-            return ds.dataset(parts, format=_SCAN).to_table(columns=columns).to_pandas()
+            return ds.dataset(parts, format=_SCAN).to_table(columns=columns, filter=rows).to_pandas()
         except (OSError, pa.ArrowException) as error:
             culprit = next((p for p in parts if not _reads(p)), parts[0])
             raise ResultsError(

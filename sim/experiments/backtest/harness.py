@@ -16,7 +16,7 @@ from sim.experiments.backtest.scores import BASELINES
 from sim.experiments.run import RunSettings
 from sim.experiments.side_by_side import run_protocols
 from sim.store.atomic import staged_folder, write_atomically, write_parquet
-from sim.store.manifest import signed, write_manifest
+from sim.store.manifest import BacktestManifest, CaseInfo, CaseScenario, write_manifest
 from sim.store.outputs import check_output_folder, slug
 from sim.store.results import Results
 from sim.store.run_folder import command_line, package_versions
@@ -65,9 +65,8 @@ def run_backtest(
         table = pa.Table.from_pylist(rows, schema=SCHEMA)
         write_parquet(table, staging / "backtest.parquet")
         write_atomically(staging / "backtest.csv", lambda path: table.to_pandas().to_csv(path, index=False))
-        manifest = _manifest(cases, names, settings, cases_dir, started)
-        manifest["timing"] = {"seconds": round(time.perf_counter() - clock, 4), "cases": seconds}
-        write_manifest(staging, manifest)
+        timing = {"seconds": round(time.perf_counter() - clock, 4), "cases": seconds}
+        write_manifest(staging, _manifest(cases, names, settings, cases_dir, started, timing))
     return folder
 
 
@@ -115,40 +114,41 @@ def score_case(case: Case, runs: dict[str, Results]) -> list[dict[str, Any]]:
 
 
 def _manifest(
-    cases: list[Case], names: list[str], settings: RunSettings, cases_dir: Path, started: datetime
-) -> dict[str, Any]:
+    cases: list[Case],
+    names: list[str],
+    settings: RunSettings,
+    cases_dir: Path,
+    started: datetime,
+    timing: dict[str, Any],
+) -> BacktestManifest:
     """Enough to redo the backtest and to know exactly which case texts were scored."""
-    return signed(
-        "backtest",
-        {
-            "command": command_line(),
-            "started_at": started.isoformat(timespec="seconds"),
-            "cases_dir": display_name(cases_dir.resolve()),
-            "seed": settings.seed,
-            "seed_scheme": "every case runs under every protocol with this root seed (see each run manifest)",
-            "replicates": settings.replicates,
-            "sampled": settings.sample,
-            "protocols": names,
-            "baselines": [name for name in BASELINES if name in names],
-            "prediction": "median over replicates of the terms of a deal or forecast, else the status quo",
-            "cases": {
-                case.id: {
-                    "file": case.file,
-                    "sha256": case.sha256,
-                    "text": case.text,
-                    "scenario": {
-                        "name": case.loaded.scenario.name,
-                        "path": case.loaded.path,
-                        "sha256": case.loaded.sha256,
-                    },
-                    "actual": dict(case.spec.actual),
-                    "source": case.spec.source,
-                    "note": case.spec.note,
-                    "runs": f"runs/{case.id}",
-                }
-                for case in cases
-            },
-            "tables": ["backtest"],
-            "versions": package_versions(),
+    return BacktestManifest(
+        command=command_line(),
+        started_at=started.isoformat(timespec="seconds"),
+        cases_dir=display_name(cases_dir.resolve()),
+        seed=settings.seed,
+        seed_scheme="every case runs under every protocol with this root seed (see each run manifest)",
+        replicates=settings.replicates,
+        sampled=settings.sample,
+        protocols=names,
+        baselines=[name for name in BASELINES if name in names],
+        prediction="median over replicates of the terms of a deal or forecast, else the status quo",
+        cases={
+            case.id: CaseInfo(
+                file=case.file,
+                sha256=case.sha256,
+                text=case.text,
+                scenario=CaseScenario(
+                    name=case.loaded.scenario.name, path=case.loaded.path, sha256=case.loaded.sha256
+                ),
+                actual=dict(case.spec.actual),
+                source=case.spec.source,
+                note=case.spec.note,
+                runs=f"runs/{case.id}",
+            )
+            for case in cases
         },
+        tables=["backtest"],
+        versions=package_versions(),
+        timing=timing,
     )

@@ -26,7 +26,7 @@ from sim.experiments.sweep.executors import SweepError, describe_executor, execu
 from sim.experiments.sweep.plan import SweepPlan, SweepSettings
 from sim.experiments.sweep.worker import BatchTask, run_task
 from sim.scenario import LoadedScenario
-from sim.store.manifest import MANIFEST, SweepManifest, signed
+from sim.store.manifest import MANIFEST, Invocation, SweepManifest, SweepPlanInfo
 from sim.store.outputs import entries
 from sim.store.run_folder import command_line, describe_scenario, package_versions
 from sim.store.sweep_folder import SweepStore
@@ -45,12 +45,37 @@ _RESUME_KEYS = (
 )
 
 
+# A local worker process costs about 1.2 s of CPU to start (Python, numpy, pyarrow and Mesa, which
+# imports pandas and scipy): below this many replicate-runs per worker, the pool finishes later
+# than this process would alone. Measured crossover on the 2-core reference machine, default
+# scenario: about 60,000 replicate-runs for 2 workers (docs/performance.md).
+INLINE_BELOW_PER_WORKER = 30_000
+
+
 @dataclass(frozen=True)
 class Execution:
     workers: int = 1
     scheduler: str | None = None
     dask_local: bool = False
     progress: bool = True
+    inline_below: int = INLINE_BELOW_PER_WORKER  # replicate-runs per worker; 0: always use the pool
+
+    def for_work(self, replicate_runs: int) -> tuple[Execution, str]:
+        """The execution to use for this much work, and a note when it differs from the one asked for.
+
+        Only a local process pool is ever replaced: a Dask cluster was chosen on purpose. Results are
+        the same either way (every batch draws from its own seed).
+        """
+        if self.scheduler or self.dask_local or self.workers <= 1:
+            return self, ""
+        threshold = self.inline_below * self.workers
+        if replicate_runs >= threshold:
+            return self, ""
+        note = (
+            f"ran in this process: {replicate_runs:,} replicate-runs are fewer than the {threshold:,} "
+            f"at which {self.workers} worker processes repay their start-up"
+        )
+        return Execution(workers=1, progress=self.progress, inline_below=self.inline_below), note
 
 
 @dataclass(frozen=True)
@@ -68,6 +93,8 @@ def run_sweep(
 ) -> SweepSummary:
     plan = SweepPlan.build(loaded.scenario, settings)
     store = SweepStore(folder)
+    asked = execution
+    execution, note = asked.for_work(plan.total_replicates)
     invocation = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": command_line(),
@@ -77,10 +104,15 @@ def run_sweep(
     manifest, pending = _prepare_folder(store, _manifest(loaded, plan, invocation), resume)
     if not pending:  # a finished sweep: nothing to run, nothing to write
         return SweepSummary(store.folder, 0, len(plan.batches), 0, 0.0)
-    identity = manifest["identity"]
+    identity = manifest.identity
     clock = time.perf_counter()
     replicates_run = 0
     remaining = sum(plan.batches[b].samples for b in pending) * settings.replicates
+    if remaining < plan.total_replicates:  # a resume: what is left decides
+        execution, note = asked.for_work(remaining)
+        invocation["executor"] = describe_executor(
+            execution.workers, execution.scheduler, execution.dask_local
+        )
     bar = tqdm(
         total=plan.total_replicates,
         initial=plan.total_replicates - remaining,
@@ -119,16 +151,14 @@ def run_sweep(
                 bar.update(result.replicates)
                 bar.set_description(f"{finished}/{len(plan.batches)} batches")
     seconds = time.perf_counter() - clock
-    invocation |= {"batches_run": len(pending), "seconds": round(seconds, 3)}
-    manifest["invocations"] = [*manifest.get("invocations", []), invocation]
-    manifest["status"] = "complete"
-    store.write_manifest(manifest)
-    return SweepSummary(store.folder, len(pending), len(plan.batches), replicates_run, seconds)
+    ran = Invocation(**invocation, batches_run=len(pending), seconds=round(seconds, 3))
+    store.write_manifest(
+        manifest.model_copy(update={"invocations": [*manifest.invocations, ran], "status": "complete"})
+    )
+    return SweepSummary(store.folder, len(pending), len(plan.batches), replicates_run, seconds, note)
 
 
-def _prepare_folder(
-    store: SweepStore, fresh: dict[str, Any], resume: bool
-) -> tuple[dict[str, Any], list[int]]:
+def _prepare_folder(store: SweepStore, fresh: SweepManifest, resume: bool) -> tuple[SweepManifest, list[int]]:
     """The manifest to continue with and the batches still to run; writes the first manifest if new."""
     folder = store.folder
     if folder.is_symlink():
@@ -145,10 +175,10 @@ def _prepare_folder(
     # New, empty, or killed before its manifest was in place: (re)start from the plan.
     store.remove_temporaries()
     store.write_manifest(fresh)
-    return fresh, list(range(len(fresh["sweep"]["batches"])))
+    return fresh, list(range(len(fresh.sweep.batches)))
 
 
-def _continue(store: SweepStore, fresh: dict[str, Any], resume: bool) -> tuple[dict[str, Any], list[int]]:
+def _continue(store: SweepStore, fresh: SweepManifest, resume: bool) -> tuple[SweepManifest, list[int]]:
     folder = store.folder
     try:
         existing = store.read_manifest()
@@ -161,21 +191,21 @@ def _continue(store: SweepStore, fresh: dict[str, Any], resume: bool) -> tuple[d
             f"{folder} already holds a sweep; add --resume to continue it, or choose another --out"
         )
     differences = [
-        f"{key}: folder has {existing.document['sweep'].get(key)!r}, this call {fresh['sweep'][key]!r}"
+        f"{key}: folder has {getattr(info.sweep, key)!r}, this call {getattr(fresh.sweep, key)!r}"
         for key in _RESUME_KEYS
-        if existing.document["sweep"].get(key) != fresh["sweep"][key]
+        if getattr(info.sweep, key) != getattr(fresh.sweep, key)
     ]
-    if info.scenario.sha256 != fresh["scenario"]["sha256"]:
+    if info.scenario.sha256 != fresh.scenario.sha256:
         differences.insert(
             0,
             f"scenario: folder was made from {info.scenario.name} "
             f"(sha256 {info.scenario.sha256[:12]}...), this call from "
-            f"{fresh['scenario']['name']} (sha256 {fresh['scenario']['sha256'][:12]}...)",
+            f"{fresh.scenario.name} (sha256 {fresh.scenario.sha256[:12]}...)",
         )
-    made_by, running = info.versions.get("dipsim"), fresh["versions"].get("dipsim")
+    made_by, running = info.versions.get("dipsim"), fresh.versions.get("dipsim")
     if made_by != running:
         differences.append(f"dipsim version: folder was made by {made_by}, this is {running}")
-    if differences or info.identity != fresh["identity"]:
+    if differences or info.identity != fresh.identity:
         raise SweepError(
             f"cannot resume {folder}: it was made by a different sweep\n  " + "\n  ".join(differences)
         )
@@ -186,23 +216,20 @@ def _continue(store: SweepStore, fresh: dict[str, Any], resume: bool) -> tuple[d
     store.remove_temporaries()  # what a killed writer left behind: dipsim's own dot-names only
     pending = index.pending
     if not pending and info.status == "complete":
-        return existing.document, []
-    manifest = {**existing.document, "status": "running" if pending else "complete"}
+        return info, []
+    manifest = info.model_copy(update={"status": "running" if pending else "complete"})
     store.write_manifest(manifest)  # killed after its last part: every batch is there, only the status is due
     return manifest, pending
 
 
-def _manifest(loaded: LoadedScenario, plan: SweepPlan, invocation: dict[str, Any]) -> dict[str, Any]:
-    return signed(
-        "sweep",
-        {
-            "command": invocation["command"],
-            "started_at": invocation["started_at"],
-            "identity": plan.identity(loaded.sha256),
-            "status": "running",
-            "sweep": plan.describe(),
-            "executor": invocation["executor"],
-            **describe_scenario(loaded),
-            "versions": invocation["versions"],
-        },
+def _manifest(loaded: LoadedScenario, plan: SweepPlan, invocation: dict[str, Any]) -> SweepManifest:
+    return SweepManifest(
+        command=invocation["command"],
+        started_at=invocation["started_at"],
+        identity=plan.identity(loaded.sha256),
+        status="running",
+        sweep=SweepPlanInfo(**plan.describe()),
+        executor=invocation["executor"],
+        **describe_scenario(loaded),
+        versions=invocation["versions"],
     )
