@@ -20,11 +20,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
+from measure import run_measured
 
 from sim.engine.draws import monte_carlo_points
 from sim.experiments.run import RunSettings, run_scenario
@@ -60,33 +60,6 @@ def loop_rate(scenario: Scenario, runs: int) -> float:
     return runs / (time.perf_counter() - start)
 
 
-def _tree_rss_bytes(root: int) -> int:
-    """Resident memory of a process and all its descendants, from /proc (Linux)."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-                parents[int(entry)] = int(fields[1])
-            except (OSError, IndexError):
-                continue
-    tree, frontier = {root}, [root]
-    while frontier:
-        current = frontier.pop()
-        children = [pid for pid, parent in parents.items() if parent == current]
-        tree.update(children)
-        frontier.extend(children)
-    total = 0
-    for pid in tree:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        except OSError:
-            continue
-    return total
-
-
 def sweep_run(replicates: int, workers: int) -> tuple[float, int, str]:
     samples = replicates // 8
     with tempfile.TemporaryDirectory() as folder:
@@ -108,25 +81,11 @@ def sweep_run(replicates: int, workers: int) -> tuple[float, int, str]:
             "--out",
             str(out_dir),
         ]
-        start = time.perf_counter()
-        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        peak = 0
-
-        def watch() -> None:
-            nonlocal peak
-            while process.poll() is None:
-                peak = max(peak, _tree_rss_bytes(process.pid))
-                time.sleep(0.05)
-
-        watcher = threading.Thread(target=watch)
-        watcher.start()
-        out, err = process.communicate()
-        watcher.join()
-        seconds = time.perf_counter() - start
-        if process.returncode != 0:
-            raise SystemExit(err.decode())
+        measured = run_measured(command, ROOT)
+        seconds, peak = measured.wall, measured.peak
+        out = measured.stdout
         size = subprocess.run(["du", "-sh", str(out_dir)], capture_output=True, text=True).stdout.split()[0]
-        return seconds, peak, f"{size} on disk; {out.decode().splitlines()[1].strip()}"
+        return seconds, peak, f"{size} on disk; {out.splitlines()[1].strip()}"
 
 
 def main() -> None:

@@ -25,7 +25,7 @@ import numpy as np
 
 SURPLUS_FLOOR = 1e-3
 Precision = Literal["float64", "float32"]
-BLOCK = 1024  # replicates per block: a block's [grid, BLOCK] buffers stay in a core's L2 cache
+BLOCK = 512  # replicates per block: a block's dozen [grid, BLOCK] buffers (~1 MB) stay in a core's L2 cache
 
 
 def nash_objective(surplus: np.ndarray, power: np.ndarray) -> np.ndarray:
@@ -81,7 +81,7 @@ def principal_sum(terms: list[np.ndarray]) -> np.ndarray:
 
 
 def issue_sum(terms: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """Sum ``terms`` [I, n] over its first axis into ``out`` [n], in numpy's pairwise order.
+    """Sum ``terms`` [P, I, n] over the issues into ``out`` [P, n], in numpy's pairwise order.
 
     ``terms.sum(axis=-1)`` on the reference's [R, P, I] layout adds each row's I
     values by numpy's pairwise summation: left to right below 8 terms; up to 128,
@@ -90,25 +90,25 @@ def issue_sum(terms: np.ndarray, out: np.ndarray) -> np.ndarray:
     first) summed the same way. Here the same additions run with the replicates
     innermost, so every add is one contiguous vector operation.
     """
-    count = len(terms)
+    count = terms.shape[1]
     if count > 128:
         half = count // 2
         half -= half % 8
-        head = issue_sum(terms[:half], np.empty_like(out))
-        return np.add(head, issue_sum(terms[half:], out), out=out)
+        head = issue_sum(terms[:, :half], np.empty_like(out))
+        return np.add(head, issue_sum(terms[:, half:], out), out=out)
     if count < 8:
-        np.copyto(out, terms[0])
+        np.copyto(out, terms[:, 0])
         for i in range(1, count):
-            np.add(out, terms[i], out=out)
+            np.add(out, terms[:, i], out=out)
         return out
-    lanes = terms[:8].copy()
+    lanes = terms[:, :8].copy()
     stop = count - count % 8
     for i in range(8, stop, 8):
-        np.add(lanes, terms[i : i + 8], out=lanes)
-    pairs = lanes[0::2] + lanes[1::2]  # r0+r1, r2+r3, r4+r5, r6+r7
-    np.add(pairs[0] + pairs[1], pairs[2] + pairs[3], out=out)
+        np.add(lanes, terms[:, i : i + 8], out=lanes)
+    pairs = lanes[:, 0::2] + lanes[:, 1::2]  # r0+r1, r2+r3, r4+r5, r6+r7
+    np.add(pairs[:, 0] + pairs[:, 1], pairs[:, 2] + pairs[:, 3], out=out)
     for i in range(stop, count):
-        np.add(out, terms[i], out=out)
+        np.add(out, terms[:, i], out=out)
     return out
 
 
@@ -191,28 +191,33 @@ class _Problem:
     sweeps: int
 
     def solve(self, text: np.ndarray, rows: slice) -> np.ndarray:
-        """The ascent on one block: text [I, n] (modified and returned) for replicates ``rows``."""
+        """The ascent on one block: text [I, n] (modified and returned) for replicates ``rows``.
+
+        Every principal is scored in the same ufunc call ([P, G, n] arrays), so
+        the number of numpy calls does not grow with the number of principals.
+        """
         principals = self.ideal.shape[0]
         n = rows.stop - rows.start
         grid = self.coarse.shape[0]
         kind = self.ideal.dtype
         columns = np.arange(n)
         ideal, weights = self.ideal[:, :, rows], self.weights[:, :, rows]
-        gamma, disagreement, power = self.gamma[:, rows], self.disagreement[:, rows], self.power[:, rows]
+        gamma = self.gamma[:, None, rows]  # [P, 1, n]: broadcast over the grid
+        disagreement, power = self.disagreement[:, None, rows], self.power[:, None, rows]
         # Each principal's utility from each issue of the text: [P, I, n], as the reference computes it.
         terms = np.abs(text.astype(kind, copy=False)[None] - ideal)
-        np.power(terms, gamma[:, None, :], out=terms)
+        np.power(terms, gamma, out=terms)
         np.subtract(1.0, terms, out=terms)
         np.multiply(weights, terms, out=terms)
 
-        def buffers(count: int, dtype: np.dtype = kind) -> list[np.ndarray]:
-            return [np.empty((grid, n), dtype=dtype) for _ in range(count)]
+        def scores() -> np.ndarray:
+            return np.empty((principals, grid, n), dtype=kind)
 
-        others = np.empty(n, dtype=kind)
-        scratch, surplus, *logged = buffers(2 + principals)
-        points = buffers(1)[0] if kind != np.float64 else None  # the grid points, in the utilities' precision
-        fine = (np.empty((grid, n)), buffers(principals))
-        cached: dict[int, tuple[np.ndarray, list[np.ndarray]]] = {}  # the coarse grid's utilities, per issue
+        others = np.empty((principals, n), dtype=kind)
+        scratch, logged = scores(), scores()
+        points = np.empty((grid, n), dtype=kind) if kind != np.float64 else None  # grid points, scored
+        fine = (np.empty((grid, n)), scores())
+        cached: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # the coarse grid's utilities, per issue
         for _ in range(self.sweeps):
             for issue in self.movable:
                 low, high = self.lower[issue, rows], self.upper[issue, rows]
@@ -221,39 +226,35 @@ class _Problem:
                     if coarse and issue in cached:
                         values, own = cached[issue]
                     else:
-                        values, own = (np.empty((grid, n)), buffers(principals)) if coarse else fine
+                        values, own = (np.empty((grid, n)), scores()) if coarse else fine
                         if coarse:
                             np.multiply(high - low, self.coarse, out=values)
                             np.add(low, values, out=values)
                         else:
                             np.multiply(step, self.fine, out=values)
                             np.add(text[issue], values, out=values)
-                            np.clip(values, low, high, out=values)
+                            np.maximum(values, low, out=values)  # np.clip's arithmetic, without its
+                            np.minimum(values, high, out=values)  # Python-level dispatch
                         scored = values if points is None else np.copyto(points, values) or points
-                        for p in range(principals):
-                            _own(scored, ideal[p, issue], gamma[p], weights[p, issue], own[p])
+                        _own(scored, ideal[:, issue, None], gamma, weights[:, issue, None], own)
                         if coarse:
                             cached[issue] = (values, own)
-                    for p in range(principals):
-                        issue_sum(
-                            terms[p], out=others
-                        )  # the other issues' utility, summed as the reference does
-                        np.subtract(others, terms[p, issue], out=others)
-                        np.add(others, own[p], out=surplus)
-                        np.subtract(surplus, disagreement[p], out=surplus)
-                        _log_term(surplus, logged[p], scratch)
-                        np.multiply(logged[p], power[p], out=logged[p])
-                    best = np.argmax(principal_sum(logged), axis=0)
+                    issue_sum(terms, out=others)  # every issue's utility, summed as the reference does
+                    np.subtract(others, terms[:, issue], out=others)  # ... but this one's
+                    np.add(others[:, None], own, out=logged)  # the surplus, first
+                    np.subtract(logged, disagreement, out=logged)
+                    _log_term(logged, scratch)
+                    np.multiply(logged, power, out=logged)
+                    best = np.argmax(principal_sum(list(logged)), axis=0)
                     text[issue] = values[best, columns]
-                    for p in range(principals):
-                        terms[p, issue] = own[p][best, columns]
+                    terms[:, issue] = own[:, best, columns]
         return text
 
 
 def _own(
     values: np.ndarray, ideal: np.ndarray, gamma: np.ndarray, weight: np.ndarray, out: np.ndarray
 ) -> None:
-    """One principal's utility from one issue at each grid point: w (1 - |x - ideal| ** gamma)."""
+    """Every principal's utility from one issue per grid point: w (1 - |x - ideal| ** gamma), [P, G, n]."""
     np.subtract(values, ideal, out=out)
     np.abs(out, out=out)
     np.power(out, gamma, out=out)
@@ -261,15 +262,15 @@ def _own(
     np.multiply(weight, out, out=out)
 
 
-def _log_term(surplus: np.ndarray, out: np.ndarray, scratch: np.ndarray) -> None:
-    """log(max(s, floor)) + min(s - floor, 0) / floor: the reference's two branches, exactly.
+def _log_term(surplus: np.ndarray, scratch: np.ndarray) -> None:
+    """surplus -> log(max(s, floor)) + min(s - floor, 0) / floor, in place: the reference's two branches.
 
     Above the floor the second term is +0.0 and leaves log(s) as it is; below
     it, log(floor) + (s - floor) / floor, term for term the reference's value.
     """
-    np.maximum(surplus, SURPLUS_FLOOR, out=out)
-    np.log(out, out=out)
     np.subtract(surplus, SURPLUS_FLOOR, out=scratch)
     np.minimum(scratch, 0.0, out=scratch)
     np.divide(scratch, SURPLUS_FLOOR, out=scratch)
-    np.add(out, scratch, out=out)
+    np.maximum(surplus, SURPLUS_FLOOR, out=surplus)
+    np.log(surplus, out=surplus)
+    np.add(surplus, scratch, out=surplus)
