@@ -56,7 +56,7 @@ class SingleTextSettings(ProtocolSettings):
     grid: Count = Field(default=21, ge=5, le=201)
     precision: Literal["float64", "float32"] = Field(
         default="float64",
-        description="Arithmetic of the Nash search's scores. float32 is about 1.6x faster on the engine and "
+        description="Arithmetic of the Nash search's scores. float32 makes the engine about 1.5x faster and "
         "can pick a different grid point where two score within float32 rounding (docs/performance.md).",
     )
 
@@ -141,7 +141,7 @@ class NashSettings(ProtocolSettings):
     grid: Count = Field(default=41, ge=5, le=201)
     precision: Literal["float64", "float32"] = Field(
         default="float64",
-        description="Arithmetic of the Nash search's scores. float32 is about 1.6x faster on the engine and "
+        description="Arithmetic of the Nash search's scores. float32 makes the engine about 1.5x faster and "
         "can pick a different grid point where two score within float32 rounding (docs/performance.md).",
     )
 

@@ -137,8 +137,8 @@ def nash_text(
     ``upper`` ([I] or [R, I], normalised) confine each issue, e.g. to the
     principals' declared red lines.
 
-    ``precision="float32"`` scores the grid points in single precision (about
-    1.7x faster, docs/performance.md) while the grid points and the text stay
+    ``precision="float32"`` scores the grid points in single precision (the
+    engine is about 1.5x faster, docs/performance.md) while the grid points and the text stay
     in double precision, so a text is always exactly one of the float64 grid
     points; where two points score within float32 rounding of each other the
     choice can differ from float64's.
