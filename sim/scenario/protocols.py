@@ -22,6 +22,10 @@ from sim.scenario.values import Frozen, Uncertain, UnitInterval, within
 
 REGISTRY: dict[str, type[ProtocolSettings]] = {}
 
+# The arithmetic of a Nash search's scores: float32 makes the engine about 1.5x faster and can pick
+# a different grid point where two score within float32 rounding (docs/performance.md).
+Precision = Annotated[Literal["float64", "float32"], Field(description="Arithmetic of the Nash scores.")]
+
 
 class ProtocolSettings(Frozen):
     """The settings block of one protocol; its subclass *is* the protocol's declaration."""
@@ -54,11 +58,7 @@ class SingleTextSettings(ProtocolSettings):
     pressure_rate: UnitInterval = 0.15
     noise: Annotated[Uncertain, AfterValidator(within(0.0, 0.5))] = 0.03
     grid: Count = Field(default=21, ge=5, le=201)
-    precision: Literal["float64", "float32"] = Field(
-        default="float64",
-        description="Arithmetic of the Nash search's scores. float32 makes the engine about 1.5x faster and "
-        "can pick a different grid point where two score within float32 rounding (docs/performance.md).",
-    )
+    precision: Precision = "float64"
 
 
 @declare
@@ -139,11 +139,7 @@ class NashSettings(ProtocolSettings):
 
     name: Literal["nash"] = "nash"
     grid: Count = Field(default=41, ge=5, le=201)
-    precision: Literal["float64", "float32"] = Field(
-        default="float64",
-        description="Arithmetic of the Nash search's scores. float32 makes the engine about 1.5x faster and "
-        "can pick a different grid point where two score within float32 rounding (docs/performance.md).",
-    )
+    precision: Precision = "float64"
 
 
 DEFAULT_PROTOCOL = "single_text"

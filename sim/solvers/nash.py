@@ -19,12 +19,10 @@ numpy's einsum on x86-64 (``principal_sum``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
 SURPLUS_FLOOR = 1e-3
-Precision = Literal["float64", "float32"]
 BLOCK = 512  # replicates per block: a block's dozen [grid, BLOCK] buffers (~1 MB) stay in a core's L2 cache
 
 
@@ -124,7 +122,7 @@ def nash_text(
     lower: np.ndarray | None = None,
     upper: np.ndarray | None = None,
     sweeps: int = 2,
-    precision: Precision = "float64",
+    precision: str = "float64",
 ) -> np.ndarray:
     """The asymmetric Nash bargaining package over the movable issues.
 
@@ -146,7 +144,9 @@ def nash_text(
     text = start.copy()
     lower = np.broadcast_to(0.0 if lower is None else lower, start.shape)
     upper = np.broadcast_to(1.0 if upper is None else upper, start.shape)
-    dtype = np.dtype(precision)
+    dtype = np.dtype(precision)  # the scenario's protocol settings say which (sim.scenario.protocols)
+    if dtype not in (np.float64, np.float32):
+        raise ValueError(f"precision must be float64 or float32, not {precision!r}")
 
     def laid_out(array: np.ndarray, axes: tuple[int, ...], kind: np.dtype = dtype) -> np.ndarray:
         return np.ascontiguousarray(array.transpose(axes), dtype=kind)
