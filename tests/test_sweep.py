@@ -254,3 +254,23 @@ def test_pool_workers_exit_when_a_killed_sweep_leaves_them(tmp_path):
         and "multiprocessing" in Path(f"/proc/{pid}/cmdline").read_text(errors="ignore")
     ]
     assert not alive, f"orphaned workers still running: {alive}"
+
+
+def test_a_released_model_frees_its_arrays_at_once(loaded):
+    """A worker runs batch after batch; a finished model's arrays must go when it is released, without
+    waiting for Python's cyclic collector (Mesa's wrapped step makes every model a reference cycle)."""
+    import gc
+    import weakref
+
+    from sim.protocols import build_model
+
+    gc.disable()
+    try:
+        model = build_model(loaded.scenario, replicates=64, seed=1)
+        model.run()
+        text, position = weakref.ref(model.state.text), weakref.ref(model.principals[0].position)
+        model.release()
+        del model
+        assert text() is None and position() is None
+    finally:
+        gc.enable()

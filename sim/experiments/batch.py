@@ -52,9 +52,9 @@ def run_batch(
     """Run one batch to the end of its calendar and return its logged tables; the model is released."""
     clock = time.perf_counter()
     model = build_model(scenario, replicates=replicates, seed=seed, unit_points=unit_points, record=record)
-    tables = model.run()
+    tables, draw = model.run(), model.draw
     model.release()
-    return BatchOutput(tables, model.draw, time.perf_counter() - clock)
+    return BatchOutput(tables, draw, time.perf_counter() - clock)
 
 
 def sampled_points(scenario: Scenario, replicates: int, inputs: np.random.SeedSequence) -> np.ndarray:

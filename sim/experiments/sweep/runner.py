@@ -122,7 +122,13 @@ def run_sweep(
         file=raw_stderr(),
         disable=not (execution.progress and sys.stderr.isatty()),
     )
-    limit = 2 * max(1, execution.workers)  # bounded in-flight work bounds memory
+    # Bounded in-flight work bounds memory: one batch queued behind each running one keeps a pool
+    # busy; inline, a batch runs as it is submitted, so holding a second one would only cost memory.
+    limit = (
+        1
+        if execution.workers <= 1 and not (execution.scheduler or execution.dask_local)
+        else 2 * execution.workers
+    )
     with bar, executor_for(execution.workers, execution.scheduler, execution.dask_local) as executor:
         queue = iter(plan.batches[b] for b in pending)
         running: dict[Future, int] = {}
@@ -142,7 +148,8 @@ def run_sweep(
             if not running:
                 break
             completed, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in completed:
+            while completed:
+                future = completed.pop()
                 del running[future]
                 result = future.result()
                 store.write_batch(result.index, result.tables, identity)
@@ -150,6 +157,7 @@ def run_sweep(
                 replicates_run += result.replicates
                 bar.update(result.replicates)
                 bar.set_description(f"{finished}/{len(plan.batches)} batches")
+                del future, result  # a written batch's tables must not outlive it into the next batch
     seconds = time.perf_counter() - clock
     ran = Invocation(**invocation, batches_run=len(pending), seconds=round(seconds, 3))
     store.write_manifest(
