@@ -73,3 +73,19 @@ def test_models_are_frozen():
     with pytest.raises(ValidationError):
         scenario.actors["US"].capability = 0.1
     assert isinstance(scenario.actors["US"].reservation, Uniform)
+
+
+def test_a_protocol_block_naming_another_protocol_replaces_the_base_block(write_scenario):
+    """The base's settings belong to its protocol: switching protocol in a variant starts afresh,
+    while the same protocol's block still merges key by key."""
+    write_scenario(MINIMAL + "protocol: {name: single_text, grid: 31, noise: 0.0}\n", "base.yaml")
+    switched = write_scenario(
+        "extends: base.yaml\nname: switched\nprotocol: {name: smp, quiet_ratio: 0.05}\n"
+    )
+    protocol = load_scenario(switched).scenario.protocol
+    assert protocol.name == "smp" and protocol.quiet_ratio == 0.05 and protocol.voting_rule == "proportional"
+    tuned = write_scenario(
+        "extends: base.yaml\nname: tuned\nprotocol: {name: single_text, noise: 0.01}\n", "t.yaml"
+    )
+    kept = load_scenario(tuned).scenario.protocol
+    assert (kept.grid, kept.noise) == (31, 0.01)

@@ -164,6 +164,10 @@ class TestNash(ProtocolContract):
     protocol = "nash"
 
 
+class TestSmp(ProtocolContract):
+    protocol = "smp"
+
+
 def test_every_registered_protocol_has_a_contract_class():
     covered = {cls.protocol for cls in ProtocolContract.__subclasses__()}
     assert covered == set(PROTOCOL_NAMES) == set(PROTOCOLS)

@@ -14,13 +14,19 @@ def register(commands: argparse._SubParsersAction) -> None:
         "report",
         help="self-contained HTML report of a run, sweep or backtest folder",
         description="Draw a results folder as one HTML file with plotly.js inlined (no network needed), "
-        "and optionally every figure as PNG.",
+        "and optionally every figure as PNG. The folder of a `run --protocol all` gets the protocols "
+        "compared (one dot per model, the model-form range), written beside it as FOLDER.html.",
         epilog="example: dipsim report results/demo/sweep --out report.html --png figures/",
     )
     report.add_argument(
-        "results_dir", type=Path, metavar="RESULTS_DIR", help="a run, sweep or backtest folder"
+        "results_dir",
+        type=Path,
+        metavar="RESULTS_DIR",
+        help="a run, sweep or backtest folder, or the folder of a run --protocol all",
     )
-    report.add_argument("--out", type=Path, help="HTML file (default RESULTS_DIR/report.html)")
+    report.add_argument(
+        "--out", type=Path, help="HTML file (default RESULTS_DIR/report.html; RESULTS_DIR.html for protocols)"
+    )
     report.add_argument("--png", type=Path, metavar="DIR", help="also write every figure as PNG here")
     report.add_argument(
         "--force", action="store_true", help="overwrite --out even if it is not a dipsim report"
@@ -33,7 +39,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     compare = commands.add_parser(
         "compare",
         help="overlay the outcomes of several runs or sweeps",
-        description="Outcome probabilities and term distributions of several runs or sweeps, a colour each.",
+        description="Outcome probabilities and terms of several runs or sweeps, a colour each. Folders that "
+        "differ in protocol are drawn as one dot per model with the model-form range (the spread across "
+        "models); term histograms only where replicates make a distribution.",
         epilog="example: dipsim compare results/sweeps/A results/sweeps/B --out compare.html",
     )
     compare.add_argument("results_dirs", type=Path, nargs="+", metavar="DIR", help="run or sweep folders")
@@ -48,15 +56,23 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def handle_report(args: argparse.Namespace) -> int:
-    from sim.report.build import report_for
+    from sim.experiments.model_form import protocol_runs
+    from sim.report.build import comparison_report, report_for
     from sim.report.png import PngUnavailableError, export_png
     from sim.store.atomic import write_text
     from sim.store.outputs import check_report_file
     from sim.store.results import Results
 
-    out = args.out or args.results_dir / "report.html"
-    check_report_file(out, args.force)  # before building, so a refused --out wastes nothing
-    built = report_for(Results.open(args.results_dir, partial=args.partial))
+    members = protocol_runs(args.results_dir)
+    if members is not None:  # a `run --protocol all` folder: the protocols compared
+        # beside the folder, not in it: a protocols folder holds its run folders and nothing else
+        out = args.out or args.results_dir.with_name(f"{args.results_dir.name}.html")
+        check_report_file(out, args.force)
+        built = comparison_report([Results.open(path, ("run",)) for path in members.values()])
+    else:
+        out = args.out or args.results_dir / "report.html"
+        check_report_file(out, args.force)  # before building, so a refused --out wastes nothing
+        built = report_for(Results.open(args.results_dir, partial=args.partial))
     out.parent.mkdir(parents=True, exist_ok=True)
     write_text(out, built.html())
     print(f"Report: {out}")

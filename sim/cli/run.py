@@ -109,8 +109,13 @@ def handle(args: argparse.Namespace) -> int:
 def _side_by_side(
     args: argparse.Namespace, loaded: LoadedScenario, names: list[str], settings: RunSettings
 ) -> int:
-    """``run --protocol all``: one run folder per protocol, and a side-by-side table."""
+    """``run --protocol all``: one run folder per protocol, a side-by-side table, and the model-form range.
+
+    The range is printed apart from the Monte Carlo intervals because it is another kind of
+    uncertainty: which model is right, not what the inputs are (sim.experiments.model_form).
+    """
     from sim import __version__
+    from sim.experiments.model_form import model_form_json, model_form_lines, prediction
     from sim.experiments.side_by_side import comparison_lines, run_protocols
     from sim.report.story import summary
     from sim.store.results import Results
@@ -118,12 +123,11 @@ def _side_by_side(
     folder = args.out or default_folder(f"{loaded.scenario.name}-protocols", settings)
     folders = run_protocols(loaded, names, settings, folder)
     runs = {name: Results.open(path) for name, path in folders.items()}
+    issues = next(iter(runs.values())).issues
+    predictions = [prediction(run, name) for name, run in runs.items()]
     if args.json:
-        print(
-            json.dumps(
-                {"folder": str(folder), "protocols": {n: summary(r) for n, r in runs.items()}}, indent=2
-            )
-        )
+        document = {"folder": str(folder), "protocols": {n: summary(r) for n, r in runs.items()}}
+        print(json.dumps(document | model_form_json(predictions, issues), indent=2))
         return 0
     print(
         f"dipsim {__version__} - {loaded.scenario.name} - seed {settings.seed} - "
@@ -133,5 +137,9 @@ def _side_by_side(
     print("Outcome by protocol (the same scenario file, the same seed):")
     for line in comparison_lines(runs):
         print("  " + line)
+    print()
+    for line in model_form_lines(predictions, issues):
+        print(line)
     print(f"\nRun folders: {folder}/<protocol>")
+    print(f"Report comparing them: dipsim report {folder}")
     return 0

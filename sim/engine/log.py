@@ -82,12 +82,16 @@ class Recorder:
         response: np.ndarray,
         text: np.ndarray,
         proposer: int,
+        win_probability: np.ndarray | None = None,
     ) -> None:
         """Log one exchange for the given replicates.
 
         positions: [n, A, I] normalised; aspiration, utility, perceived: [n, A];
         response: [n, A] codes into RESPONSES; text: [n, I] normalised;
-        proposer -1 marks a forecast that nobody proposed.
+        proposer -1 marks a forecast that nobody proposed. ``win_probability``
+        [n, A] is logged by protocols that give each actor's position a
+        probability of winning (KTAB's SMP); the rounds table then has that
+        column, and other protocols' tables are as before.
         """
         if not self.enabled or len(replicates) == 0:
             return
@@ -101,6 +105,8 @@ class Recorder:
         rows["aspiration"].append(aspiration.reshape(-1))
         rows["utility"].append(utility.reshape(-1))
         rows["perceived"].append(perceived.reshape(-1))
+        if win_probability is not None:
+            rows["win_probability"].append(win_probability.reshape(-1))
         rows["response"].append(response.reshape(-1))
         texts = self._texts
         _append_slot(texts, slot, replicates)
@@ -145,6 +151,8 @@ class Recorder:
         columns["aspiration"] = pa.array(_concat(rows["aspiration"], np.float64))
         columns["utility"] = pa.array(_concat(rows["utility"], np.float64))
         columns["perceived"] = pa.array(_concat(rows["perceived"], np.float64))
+        if "win_probability" in rows:
+            columns["win_probability"] = pa.array(_concat(rows["win_probability"], np.float64))
         columns["response"] = _categorical(rows["response"], RESPONSES)
         return pa.table(columns)
 

@@ -14,6 +14,7 @@ from typing import Any
 from sim.importer.errors import TableError
 from sim.importer.options import DEFAULT_UNIT, Options, identifier, issue_ids, option_number, scale_of
 from sim.importer.tables import FORMAT_LABELS, Row, Table, shown
+from sim.scenario.protocols import REGISTRY
 
 _SCENARIO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 ROUND_ID = "bargaining"
@@ -59,7 +60,7 @@ def build_draft(table: Table, options: Options) -> Draft:
         "name": name,
         "description": _description(table, options),
         "sources": [table.file_name],
-        "protocol": {"name": options.protocol},
+        "protocol": _protocol(options.protocol, capability_factor),
         "issues": {
             issue: {
                 "label": options.label if options.label is not None else (dimension.name or issue),
@@ -95,6 +96,20 @@ def build_draft(table: Table, options: Options) -> Draft:
             for i in issues
         },
     )
+
+
+def _protocol(name: str, capability_factor: float) -> dict[str, Any]:
+    """The protocol block; a protocol whose model is not free of the scale of power gets the table's back.
+
+    The capabilities are divided by ``capability_factor``; a protocol with a
+    ``capability_scale`` setting (KTAB's SMP, whose coalitions start from
+    absolute floors) multiplies them by it again, so that it runs on the table's
+    own power.
+    """
+    settings = REGISTRY.get(name)
+    if settings is not None and "capability_scale" in settings.model_fields:
+        return {"name": name, "capability_scale": capability_factor}
+    return {"name": name}
 
 
 def _actor_ids(table: Table) -> list[str]:
@@ -280,8 +295,13 @@ def _header(
     """The comment block: provenance, the options used, and every conversion applied."""
     notes = [
         f"capability: the table's {table.capability_column} divided by {shown(capability_factor)}, "
-        "its largest value, so the strongest actor has 1 (the schema wants 0-1; the forecasting "
-        "models use capability only in ratios, so no forecast changes).",
+        "its largest value, so the strongest actor has 1 (the schema wants 0-1; "
+        + (
+            "protocol.capability_scale multiplies it back, because SMP's coalitions start from "
+            "absolute floors, so SMP runs on the table's own power)."
+            if "capability_scale" in _protocol(options.protocol, capability_factor)
+            else "the forecasting models use capability only in ratios, so no forecast changes)."
+        ),
     ]
     if salience_factor == 1:
         notes.append("salience: as given (every salience lies within 0-1).")

@@ -15,7 +15,9 @@ def render(draft: Draft) -> str:
     lines = [f"# {line}".rstrip() for line in draft.header]
     lines += [f"name: {quote(data['name'])}", *_text_field("description", data["description"])]
     lines += [f"sources: [{', '.join(quote(s) for s in data['sources'])}]", ""]
-    lines += [f"protocol: {{name: {quote(data['protocol']['name'])}}}", "", "issues:"]
+    protocol = data["protocol"]
+    extra = "".join(f", {key}: {number(value)}" for key, value in protocol.items() if key != "name")
+    lines += [f"protocol: {{name: {quote(protocol['name'])}{extra}}}", "", "issues:"]
     for issue_id, issue in data["issues"].items():
         low, high = issue["bounds"]
         lines += [

@@ -10,14 +10,14 @@ from __future__ import annotations
 import numpy as np
 
 from sim.engine.model import NegotiationModel
-from sim.protocols import forecasts, single_text
+from sim.protocols import forecasts, single_text, smp
 from sim.protocols.base import IMPLEMENTATIONS, Protocol
 from sim.scenario.protocols import PROTOCOL_NAMES
 from sim.scenario.schema import Scenario
 
 # Defining a protocol class registers it (Protocol.__init_subclass__); these imports define them all.
 PROTOCOLS: dict[str, type[Protocol]] = {name: IMPLEMENTATIONS[name] for name in PROTOCOL_NAMES}
-MODULES = (single_text, forecasts)
+MODULES = (single_text, forecasts, smp)
 
 
 def protocol_named(name: str) -> Protocol:

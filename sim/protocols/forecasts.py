@@ -63,7 +63,18 @@ class ForecastProtocol(Protocol):
         raise NotImplementedError
 
     @staticmethod
-    def _record(model: World, slot: Slot, live: np.ndarray, responses: np.ndarray) -> None:
+    def _record(
+        model: World,
+        slot: Slot,
+        live: np.ndarray,
+        responses: np.ndarray,
+        win_probability: np.ndarray | None = None,
+    ) -> None:
+        """Log the exchange: positions, the forecast on the table, each actor's response.
+
+        ``win_probability`` [len(live), A] is for models that give each position a
+        probability of winning (KTAB's SMP); the others' rounds tables lack the column.
+        """
         if not model.log.enabled:
             return
         nothing = np.full((len(live), len(model.actors)), np.nan)
@@ -79,6 +90,7 @@ class ForecastProtocol(Protocol):
             response=responses,
             text=model.state.text[live],
             proposer=-1,
+            win_probability=win_probability,
         )
 
 
@@ -170,7 +182,13 @@ _MOVE_VERBS = {
 
 
 class ExpectedUtilityProtocol(ForecastProtocol):
-    """Bueno de Mesquita's challenge model: actors move, then the forecast is read off."""
+    """Bueno de Mesquita's challenge model: actors move, then the forecast is read off.
+
+    The settings' ``variant`` arrives already applied to perspective, conflict
+    and offer_choice (the settings model fills them in); what it adds here is
+    the one mechanism that is not a setting, scholz_2011's global denominator
+    of success probabilities.
+    """
 
     settings = ExpectedUtilitySettings
 
@@ -182,6 +200,7 @@ class ExpectedUtilityProtocol(ForecastProtocol):
             perspective=settings.perspective,
             conflict=settings.conflict,
             offer_choice=settings.offer_choice,
+            probability="global" if settings.variant == "scholz_2011" else "pairwise",
         )
         q = model.draw.protocol["q"][live]
         responses = np.full((len(live), len(model.actors)), RESPONSES.index("observe"), dtype=np.int8)

@@ -10,11 +10,23 @@ from typing import Any
 import plotly.graph_objects as go
 import pyarrow.compute as pc
 
+from sim.engine.outcomes import SETTLED
+from sim.experiments.model_form import differ_in_protocol, model_form_lines, prediction, ranges
 from sim.report import backtest, figures
 from sim.report.html import Section, page
 from sim.report.palette import scenario_colour
 from sim.report.story import outcome_lines, replicate_story
+from sim.scenario.protocols import FORECASTING_PROTOCOLS
 from sim.store.results import Results
+
+_MOVES_INTRO = (
+    "Each cell counts the exchanges in which the actor of its row moved its position towards the actor of "
+    "its column (hover for how: compromise, capitulation, giving way). A forecasting model has no "
+    "aspirations and nobody signs, so there is no chart of acceptance."
+)
+
+
+_SPREAD_INTRO = "Each model's terms over its settled replicates, where it has more than one."
 
 
 @dataclass
@@ -85,21 +97,44 @@ def run_report(results: Results) -> Report:
     texts = results.table("texts")
     events = results.table("events")
     story = "\n".join(line for line in replicate_story(results) + outcome_lines(results)).strip("\n")
-    sections = [
-        Section("What happened", "The round-by-round story, as logged.", preformatted=story),
+    forecasting = results.manifest.get("protocol") in FORECASTING_PROTOCOLS
+    sections = [Section("What happened", "The round-by-round story, as logged.", preformatted=story)]
+    if forecasting:
+        sections.append(
+            Section(
+                "Positions and the forecast",
+                "Each actor's position on each issue after every exchange, the model's forecast of the group "
+                "decision (dashed), and the events that struck, in each issue's own unit.",
+                [figures.run_positions(rounds, texts, events, results)],
+            )
+        )
+        moved = figures.who_moved(events, results)
+        if moved is not None:
+            sections.append(
+                Section(
+                    "Who moved towards whom",
+                    _MOVES_INTRO,
+                    [moved],
+                )
+            )
+        return Report(f"dipsim run report: {results.scenario}", facts(results), sections)
+    sections.append(
         Section(
             "Positions, texts and responses",
             "Each actor's position on each issue, the text on the table (dashed) with every principal's "
             "accept or reject, and the events that struck, in each issue's own unit.",
             [figures.run_positions(rounds, texts, events, results)],
-        ),
-        Section(
-            "Why the principals said yes or no",
-            "A principal accepts when the text is worth at least its aspiration, which falls towards its "
-            "reservation value as its deadline nears (faster for impatient actors).",
-            [figures.run_utilities(rounds, results)],
-        ),
-    ]
+        )
+    )
+    if rounds.aspiration.notna().any():  # a protocol without aspirations has no reason to draw
+        sections.append(
+            Section(
+                "Why the principals said yes or no",
+                "A principal accepts when the text is worth at least its aspiration, which falls towards its "
+                "reservation value as its deadline nears (faster for impatient actors).",
+                [figures.run_utilities(rounds, results)],
+            )
+        )
     return Report(f"dipsim run report: {results.scenario}", facts(results), sections)
 
 
@@ -107,7 +142,11 @@ def distribution_report(results: Results) -> Report:
     outcomes = results.table("outcomes")
     sections = [
         Section("Outcomes", "", [figures.outcome_probabilities(outcomes)]),
-        Section("Agreed terms", "", [figures.terms_distribution(outcomes, results)]),
+        Section(
+            "Forecast terms" if results.manifest.get("protocol") in FORECASTING_PROTOCOLS else "Agreed terms",
+            "",
+            [figures.terms_distribution(outcomes, results)],
+        ),
         Section("Timing", "", [figures.rounds_ecdf(outcomes, results)]),
     ]
     if results.has("rounds"):
@@ -152,24 +191,86 @@ def _fan_rows(results: Results) -> Any:
 
 
 def comparison_report(all_results: list[Results]) -> Report:
-    names = _unique_names(all_results)
-    named = [
-        (name, r.table("outcomes"), scenario_colour(n))
-        for n, (name, r) in enumerate(zip(names, all_results, strict=True))
-    ]
+    """Several folders side by side: outcome shares, then terms as dots per model and/or histograms.
+
+    Folders that differ in protocol are one question put to several models: their terms are a dot
+    per model with the model-form range behind them. Histograms are kept for folders whose
+    replicates really make a distribution; a histogram of one value says nothing.
+    """
+    models = differ_in_protocol(all_results)
+    names = _protocol_names(all_results) if models else _unique_names(all_results)
+    colours = {name: scenario_colour(n) for n, name in enumerate(names)}
+    named = [(name, r.table("outcomes"), colours[name]) for name, r in zip(names, all_results, strict=True)]
     issues: dict[str, dict] = {}
     for results in all_results:
         for issue_id, info in results.issues.items():
             issues.setdefault(issue_id, info)
+    by = "model" if models else "scenario"
     sections = [
-        Section("Outcomes", "One colour per scenario throughout.", [figures.compare_probabilities(named)]),
-        Section("Agreed terms", "", [figures.compare_terms(named, issues)]),
+        Section("Outcomes", f"One colour per {by} throughout.", [figures.compare_probabilities(named, by)])
     ]
+    single = all(r.replicates == 1 for r in all_results)
+    if models or any(r.replicates == 1 for r in all_results):
+        predictions = [
+            prediction(r, name, outcomes) for (name, outcomes, _), r in zip(named, all_results, strict=True)
+        ]
+        found = ranges(predictions, issues) if models else None
+        sections.append(
+            Section(
+                "Predicted terms by model" if models else "Terms",
+                _dots_intro(models, single),
+                [figures.model_dots(predictions, issues, colours, found)],
+                preformatted="\n".join(model_form_lines(predictions, issues)) if models else "",
+            )
+        )
+    spread = [entry for entry in named if entry[1].outcome.isin(SETTLED).sum() > 1]
+    if spread:
+        title, intro = ("Terms over replicates", _SPREAD_INTRO) if models else ("Agreed terms", "")
+        sections.append(Section(title, intro, [figures.compare_terms(spread, issues, by)]))
     compared = {
         f"{name}": f"{r.path} ({r.kind}, {r.replicates:,} replicates)"
         for name, r in zip(names, all_results, strict=True)
     }
     return Report("dipsim comparison: " + " vs ".join(names), compared, sections)
+
+
+def _dots_intro(models: bool, single: bool) -> str:
+    """What the dots are, and -- for models -- that their spread is a kind of uncertainty of its own."""
+    dots = (
+        "One dot per model: a forecasting protocol's forecast, or the median terms given a deal of a "
+        "protocol that simulates signatures"
+        if models
+        else "One dot per folder: its terms"
+    )
+    bars = (
+        "" if single else "; the bar through a dot is that model's Monte Carlo 5-95% interval over replicates"
+    )
+    if not models:
+        return dots + bars + "."
+    monte_carlo = (
+        "the Monte Carlo spread of one model over sampled parameters (run with --replicates N --sample to "
+        "see it)"
+        if single
+        else "the Monte Carlo intervals"
+    )
+    return (
+        f"{dots}{bars}. The shaded band between the lowest and the highest dot is the model-form range: "
+        f"model-form uncertainty, the spread across models, is a separate kind of uncertainty from "
+        f"{monte_carlo}. It says how much the prediction depends on which model of the talks is right, "
+        "which no number of replicates of one model can show or narrow."
+    )
+
+
+def _protocol_names(all_results: list[Results]) -> list[str]:
+    """A protocol comparison names each folder by its protocol (and scenario, when scenarios differ too)."""
+    protocols = [str(r.manifest.get("protocol", "")) for r in all_results]
+    if len({r.scenario for r in all_results}) == 1 and len(set(protocols)) == len(protocols):
+        return protocols
+    labels = [f"{r.scenario} ({p})" for r, p in zip(all_results, protocols, strict=True)]
+    return [
+        label if labels.count(label) == 1 else f"{label} {r.path.name}"
+        for label, r in zip(labels, all_results, strict=True)
+    ]
 
 
 def _unique_names(all_results: list[Results]) -> list[str]:

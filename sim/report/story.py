@@ -151,11 +151,14 @@ def distribution_lines(run: Results) -> list[str]:
     lines = ["", f"Across {count} replicates:"]
     for label, n in shares.items():
         lines.append(f"  {label:<11} {n:>7}  {n / count:6.1%}")
-    deals = outcomes[outcomes.outcome == "deal"]
-    if not deals.empty:
-        lines.append("  Agreed terms (median [5%, 95%]):")
+    # a signed deal and a forecast are both terms, of different kinds: each gets its own spread
+    for label, heading in (("deal", "Agreed terms"), ("forecast", "Forecast terms")):
+        settled = outcomes[outcomes.outcome == label]
+        if settled.empty:
+            continue
+        lines.append(f"  {heading} (median [5%, 95%] over {len(settled)} {label}s of {count} replicates):")
         for issue_id, info in run.manifest["issues"].items():
-            q = deals[issue_id].quantile([0.5, 0.05, 0.95])
+            q = settled[issue_id].quantile([0.5, 0.05, 0.95])
             lines.append(
                 f"    {issue_id:<17} {_fmt(q[0.5])} [{_fmt(q[0.05])}, {_fmt(q[0.95])}] {info['unit']}"
             )

@@ -12,6 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from sim.scenario.calibration import apply_calibration
 from sim.scenario.evidence import LoadedEvidence
+from sim.scenario.extends import load_with_extends
 from sim.scenario.protocols import PROTOCOL_NAMES, ProtocolChoice
 from sim.scenario.references import check_references
 from sim.scenario.schema import Scenario
@@ -23,7 +24,6 @@ from sim.scenario.yaml_source import (
     ScenarioError,
     SourceDocument,
     beyond,
-    load_with_extends,
 )
 
 _PROTOCOL_SETTINGS: TypeAdapter = TypeAdapter(ProtocolChoice)

@@ -2,7 +2,7 @@
 
 Follows the specification reconstructed by Scholz, Calbert & Smith (2011,
 *Journal of Theoretical Politics* 23(4): 510-531; ICAART 2011), written here
-from their equations (no replication's code was used). Every array has the
+from their equations (variant ``printed``: no replication's code was used). Every array has the
 replicate axis first; ``n`` is the number of actors with a stake in the issue,
 and positions are on the issue's normalised scale [0, 1]. In one round:
 
@@ -10,11 +10,21 @@ and positions are on the issue's normalised scale [0, 1]. In one round:
 2. each actor's risk exponent comes from its security level: how much its
    adversaries expect to gain by challenging it (risk-neutral utilities);
 3. each actor i estimates, for every other actor j, its own expected utility of
-   challenging j and j's of challenging i, using i's risk exponent;
+   challenging j (with its own risk exponent) and j's of challenging i (with
+   j's exponent, or with i's own: ``perspective``);
 4. from those two numbers i reads off j's offer: confrontation, compromise,
    capitulation, or none (BDM's octants);
 5. i accepts one offer (the most enforceable, ties broken by least movement)
    and every actor moves at once.
+
+That is the ``printed`` variant: our reading of the printed equations. The
+``scholz_2011`` variant is the computation behind Scholz et al.'s Table 2, as
+recovered by the public port jmckib/bdm-scholz-expected-utility-model (read,
+not copied; the tests compare against its output). It differs in four coupled
+places, each a switch of :class:`Choices`: (a) ``probability="global"``, one
+denominator for every P in the round (:func:`global_success_probability`);
+(b) ``perspective="own"``; (c) ``conflict="loser_moves"``; (d)
+``offer_choice="priority"`` (:func:`_priority_key`).
 
 docs/model.md section 13 writes out each equation and every choice the
 published specification leaves open.
@@ -41,13 +51,20 @@ class Move(IntEnum):
 
 @dataclass(frozen=True)
 class Choices:
-    """The open choices of the specification; see ExpectedUtilitySettings for their meaning."""
+    """The open choices of the specification; see ExpectedUtilitySettings for their meaning.
+
+    ``probability`` is not a setting of its own: variant ``scholz_2011`` turns it
+    to ``"global"`` together with perspective ``own``, conflict ``loser_moves``
+    and offer_choice ``priority``, because only the four together reproduce the
+    port's trajectory (docs/model.md section 13.4).
+    """
 
     risk: str = "endogenous"
     distance_scale: str = "positions"
     perspective: str = "each"
     conflict: str = "no_move"
-    offer_choice: str = "enforceable"
+    offer_choice: str = "enforceable"  # or "smallest_move", or "priority" (variant scholz_2011)
+    probability: str = "pairwise"  # or "global" (variant scholz_2011)
 
 
 @dataclass(frozen=True)
@@ -75,6 +92,31 @@ def success_probability(x: np.ndarray, weight: np.ndarray) -> np.ndarray:
     votes = weight[:, None, None, :] * (to_b - to_a)  # [R, a, b, k]
     support = np.clip(votes, 0.0, None).sum(axis=3)
     total = np.abs(votes).sum(axis=3)
+    return np.divide(support, total, out=np.zeros_like(support), where=total > 0)
+
+
+def global_success_probability(
+    x: np.ndarray, weight: np.ndarray, r: np.ndarray, scale: np.ndarray
+) -> np.ndarray:
+    """(a) P[r, a, b] with ONE denominator for the whole round, as in the code behind Scholz et al.'s Table 2.
+
+    Voter k casts, between a and b, the vote (BDM 1994's c_k s_k (U^k_a - U^k_b),
+    with k's own risk exponent r_k on the normalised distances):
+    v^k_ab = w_k [(|x_k - x_b| / D)^{r_k} - (|x_k - x_a| / D)^{r_k}], and
+    P_ab = sum_k max(v^k_ab, 0) / sum_{c, d, k} |v^k_cd|,
+    the denominator summed over every voter k and every ordered pair (c, d) of
+    actors. So P_ab + P_ba is not 1 but small (all the P of a round sum to 1/2),
+    which, the port's author argues, is what keeps actors from confronting each
+    other all the time; he reports it as faithful to Scholz's code (bdm_scholz_model.py,
+    ``BDMScholzModel.probability``). Scholz et al.'s printed eqs. 26-31 give the
+    pairwise denominator of :func:`success_probability` instead.
+    x, weight, r: [R, n]; scale: [R], the distance normaliser D.
+    """
+    distance = np.abs(x[:, :, None] - x[:, None, :]) / scale[:, None, None]  # [R, a, k]
+    felt = np.power(distance, r[:, None, :])  # (|x_a - x_k| / D)^{r_k}
+    votes = weight[:, None, None, :] * (felt[:, None, :, :] - felt[:, :, None, :])  # [R, a, b, k]
+    support = np.clip(votes, 0.0, None).sum(axis=3)
+    total = np.abs(votes).sum(axis=(1, 2, 3))[:, None, None]
     return np.divide(support, total, out=np.zeros_like(support), where=total > 0)
 
 
@@ -157,18 +199,23 @@ def play_round(
         scale = np.where(spread > 0, spread, 1.0)
     else:
         scale = np.full(replicates, issue_scale)
-    probability = success_probability(x, weight)
+    if choices.probability == "global":  # (a); security is assessed with risk-neutral votes
+        probability = global_success_probability(x, weight, np.ones((replicates, n)), scale)
+    else:
+        probability = success_probability(x, weight)
     if choices.risk == "endogenous":
         r = risk_exponents(x, salience, probability, q, mu, scale)
     elif choices.risk == "scenario" and scenario_gamma is not None:
         r = scenario_gamma
     else:
         r = np.ones((replicates, n))
+    if choices.probability == "global":  # the challenges themselves: each voter with its own r_k
+        probability = global_success_probability(x, weight, r, scale)
     own_view = np.broadcast_to(r[:, :, None], (replicates, n, n))
     mine = challenge_utility(x, salience, probability, own_view, q, mu, scale)  # [R, i, j], with r_i
     if choices.perspective == "each":
         theirs = mine.transpose(0, 2, 1)  # j's own expected utility of challenging i, with r_j
-    else:  # i's estimate of j's expected utility, made with i's own exponent r_i
+    else:  # (b) i's estimate of j's expected utility, made with i's own exponent: E^i(U_ji) at r_i
         theirs = challenge_utility(x, salience, probability, own_view.transpose(0, 2, 1), q, mu, scale)
         theirs = theirs.transpose(0, 2, 1)
     return _resolve_offers(x, mine, theirs, r, choices)
@@ -179,7 +226,10 @@ def _resolve_offers(
 ) -> RoundResult:
     """Read j's offer to i off (a, b) = (E^i(U_ij), E^i(U_ji)) and let each i take one.
 
-    * a > 0 and b > a: both expect to gain, j more: confrontation that i expects to lose;
+    * a > 0 and b > a: both expect to gain, j more: confrontation that i expects to lose.
+      (c) With ``conflict="loser_moves"`` the expected loser moves to the winner's
+      position, x_i' = x_j (Scholz et al. 2011, the confrontation octant; BDM 1994);
+      with ``"no_move"`` nobody moves;
     * a < 0 < b and b > |a|: j has the upper hand but not by much: compromise, i moves
       a fraction |a| / b of the way to x_j;
     * a < 0 < b and b <= |a|: i capitulates and moves to x_j.
@@ -208,6 +258,8 @@ def _resolve_offers(
         best = strength.max(axis=2, keepdims=True)
         tied = offered & (strength >= best - 1e-12 * np.maximum(np.abs(best), 1.0))
         choice_key = np.where(tied, movement, np.inf)
+    elif choices.offer_choice == "priority":
+        choice_key = _priority_key(kind, movement, a, b, here, target)
     else:
         choice_key = np.where(offered, movement, np.inf)
     chosen = np.argmin(choice_key, axis=2)  # [R, i]
@@ -218,3 +270,38 @@ def _resolve_offers(
     move = np.where(taken, kind[rows, cols, chosen], Move.HOLD).astype(np.int8)
     towards = np.where(taken, chosen, -1)
     return RoundResult(positions=np.clip(new_x, 0.0, 1.0), move=move, towards=towards, risk_exponent=r)
+
+
+_PRIORITY = (Move.CONFRONTED, Move.COMPROMISED, Move.CAPITULATED)
+
+
+def _priority_key(
+    kind: np.ndarray,
+    movement: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    here: np.ndarray,
+    target: np.ndarray,
+) -> np.ndarray:
+    """(d) Offers chosen by PRIORITY, the rule of the code behind Scholz et al.'s Table 2: [R, i, j] keys.
+
+    i takes an offer from the first non-empty class, confrontations C_i (lost
+    ones, which it cannot refuse), then compromises M_i, then capitulations K_i:
+    in C_i and K_i the one nearest, j* = argmin_j |x_j - x_i|; in M_i the one
+    with the lowest k_ij = (|a| x_i + |b| x_j) / (|a| + |b|), a point on the
+    issue scale, so the compromise towards the lower end of the scale wins,
+    not the smallest move. That choice among compromises is an artefact (it
+    depends on the direction of the scale) which the port's author reports as
+    faithful to Scholz's code (``Actor.best_offer``); reproducing the port
+    needs it. Scholz et al. (2011, p. 251) print instead that actors take the
+    most enforceable offer and otherwise move the least (``enforceable``).
+    Ties go to the lowest actor index, as the port's ``min`` over actors does.
+    """
+    rank = np.full(kind.shape, len(_PRIORITY))
+    for position, move in enumerate(_PRIORITY):
+        rank[kind == move] = position
+    first = rank.min(axis=2, keepdims=True)
+    weight = np.abs(a) + np.abs(b)
+    lowest = np.divide(np.abs(a) * here + np.abs(b) * target, weight, out=target.copy(), where=weight > 0)
+    key = np.where(kind == Move.COMPROMISED, lowest, movement)
+    return np.where((kind > 0) & (rank == first), key, np.inf)

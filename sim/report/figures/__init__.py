@@ -3,13 +3,16 @@
 Titles and axes carry units; actors, outcomes and scenarios keep one colour
 each across every figure (sim.report.palette). One module per question a
 figure answers: how the talks end (outcomes), where the actors stand
-(positions), which inputs matter (inputs), and several folders side by side
-(compare).
+(positions), who moved towards whom in a forecasting model (moves), which
+inputs matter (inputs), several models' predictions as dots (models), and
+several folders side by side (compare).
 """
 
 from sim.report.figures.common import FAN_REPLICATE_LIMIT, TEMPLATE, Share, outcome_shares
 from sim.report.figures.compare import compare_probabilities, compare_terms
 from sim.report.figures.inputs import influential_parameters, parallel_inputs, sensitivity_ranking
+from sim.report.figures.models import model_dots
+from sim.report.figures.moves import who_moved
 from sim.report.figures.outcomes import outcome_probabilities, rounds_ecdf, terms_distribution
 from sim.report.figures.positions import position_fans, run_positions, run_utilities
 
@@ -20,6 +23,7 @@ __all__ = [
     "compare_probabilities",
     "compare_terms",
     "influential_parameters",
+    "model_dots",
     "outcome_probabilities",
     "outcome_shares",
     "parallel_inputs",
@@ -29,4 +33,5 @@ __all__ = [
     "run_utilities",
     "sensitivity_ranking",
     "terms_distribution",
+    "who_moved",
 ]

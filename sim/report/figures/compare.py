@@ -13,7 +13,7 @@ from sim.report.plain import plain
 # --- comparisons ----------------------------------------------------------------------
 
 
-def compare_probabilities(named: list[tuple[str, pd.DataFrame, str]]) -> go.Figure:
+def compare_probabilities(named: list[tuple[str, pd.DataFrame, str]], by: str = "scenario") -> go.Figure:
     figure = go.Figure()
     for name, outcomes, colour in named:
         shares = outcome_shares(outcomes)
@@ -35,14 +35,16 @@ def compare_probabilities(named: list[tuple[str, pd.DataFrame, str]]) -> go.Figu
     figure.update_layout(
         template=TEMPLATE,
         barmode="group",
-        title="Outcome probabilities by scenario, with 95% Wilson intervals",
+        title=f"Outcome probabilities by {by}, with 95% Wilson intervals",
         yaxis={"title": "probability (share of replicates)", "tickformat": ".0%"},
         xaxis_title="outcome",
     )
     return figure
 
 
-def compare_terms(named: list[tuple[str, pd.DataFrame, str]], issues: dict[str, dict]) -> go.Figure:
+def compare_terms(
+    named: list[tuple[str, pd.DataFrame, str]], issues: dict[str, dict], by: str = "scenario"
+) -> go.Figure:
     figure = make_subplots(
         rows=1, cols=len(issues), subplot_titles=[plain(info["label"]) for info in issues.values()]
     )
@@ -69,6 +71,6 @@ def compare_terms(named: list[tuple[str, pd.DataFrame, str]], issues: dict[str, 
     figure.update_layout(
         template=TEMPLATE,
         barmode="overlay",
-        title="Terms by scenario, in each issue's unit (deals, or forecasts of forecasting models)",
+        title=f"Terms by {by}, in each issue's unit (deals, or forecasts of forecasting models)",
     )
     return figure

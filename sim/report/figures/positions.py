@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from sim.report.figures.common import TEMPLATE, finish_issue_panels, issue_panels, round_guides
 from sim.report.palette import actor_colours, translucent
 from sim.report.plain import plain
+from sim.scenario.protocols import FORECASTING_PROTOCOLS
 from sim.store.results import Results
 
 
@@ -71,8 +72,14 @@ def position_fans(rounds: pd.DataFrame, results: Results) -> go.Figure:
 def run_positions(
     rounds: pd.DataFrame, texts: pd.DataFrame, events: pd.DataFrame, results: Results
 ) -> go.Figure:
-    """Each actor's position, the text on the table, accept/reject marks and events, per issue."""
+    """Each actor's position, the text on the table (or the forecast), accept/reject marks and events.
+
+    A forecasting model's moves are not marked here: one label per move piles up into an
+    unreadable stack, so they are counted in their own figure (figures.moves.who_moved).
+    """
     issues = list(results.issues)
+    forecasting = results.manifest.get("protocol") in FORECASTING_PROTOCOLS
+    dashed = "the forecast" if forecasting else "text on the table"
     colours = actor_colours(list(results.actors))
     figure = issue_panels(results)
     for row, issue_id in enumerate(issues, start=1):
@@ -101,12 +108,14 @@ def run_positions(
                 x=texts.step,
                 y=texts[issue_id],
                 mode="lines",
-                name="text on the table",
+                name=dashed,
                 legendgroup="text",
                 showlegend=row == 1,
                 line={"color": "#222222", "width": 3, "dash": "dash"},
                 customdata=texts.proposer,
-                hovertemplate="exchange %{x}: %{customdata} puts %{y:.3g}<extra></extra>",
+                hovertemplate="exchange %{x}: the model forecasts %{y:.3g}<extra></extra>"
+                if forecasting
+                else "exchange %{x}: %{customdata} puts %{y:.3g}<extra></extra>",
             ),
             row=row,
             col=1,
@@ -136,13 +145,17 @@ def run_positions(
                 row=row,
                 col=1,
             )
-    _event_marks(figure, events)
-    return finish_issue_panels(
+    _event_marks(figure, events[events.kind != "move"])
+    finish_issue_panels(
         figure,
         results,
-        "The talks, exchange by exchange: positions, the text on the table, responses and events",
+        "The model, exchange by exchange: positions, its forecast and events"
+        if forecasting
+        else "The talks, exchange by exchange: positions, the text on the table, responses and events",
         header=140,
     )
+    legend = 30 * (len(results.actors) + 3) + 160  # every actor's legend entry must fit beside the panels
+    return figure.update_layout(height=max(figure.layout.height, legend))
 
 
 def _event_marks(figure: go.Figure, events: pd.DataFrame) -> None:
