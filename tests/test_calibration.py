@@ -268,3 +268,28 @@ def test_the_tables_in_calibration_md_match_the_evidence(loaded):
         )
         checked += 1
     assert checked == sum(len(entries) for entries in evidence.actors.values())
+
+
+# The order in which the articles place Washington and Jerusalem, read from the text alone (a held-out
+# reading: it was written down from the quotes, not from the coded numbers, and every recalibration
+# must keep it). Each row: parameter, the actor the articles put lower, the actor they put higher, why.
+ORDINAL_READING = [
+    ("stances.enrichment.position", "Israel", "US", "dismantlement against 'monitoring and containment'"),
+    ("stances.stockpile.position", "Israel", "US", "dismantling the infrastructure, against containment"),
+    ("stances.sanctions_relief.position", "Israel", "US", "maximum pressure against diplomatic engagement"),
+    ("stances.missiles.position", "Israel", "US", "Israel wants missiles 'addressed'; the US may leave them"),
+    ("stances.enrichment.salience", "US", "Israel", "an 'existential threat' to Israel"),
+    ("stances.missiles.salience", "US", "Israel", "Israeli officials insist a deal 'address both'"),
+    ("stances.monitoring.salience", "Israel", "US", "oversight 'does little' for Israel; the US rests on it"),
+    ("reservation", "US", "Israel", "Israel prefers sustained pressure to a deal; Washington engages"),
+]
+
+
+@pytest.mark.parametrize(
+    ("key", "lower", "higher", "why"), ORDINAL_READING, ids=[row[0] for row in ORDINAL_READING]
+)
+def test_the_articles_order_of_us_and_israel_is_kept(loaded, key, lower, higher, why):
+    from sim.scenario.distributions import central_value
+
+    actors = loaded.evidence.evidence.actors
+    assert central_value(actors[lower][key].value) < central_value(actors[higher][key].value), why

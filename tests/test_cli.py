@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.scenario import load_scenario
 from tests.conftest import DEFAULT_SCENARIO, SCENARIOS, dipsim
 
 
@@ -59,7 +60,7 @@ def test_run_json_summary_matches_the_outcomes_table(tmp_path):
     first = outcomes.iloc[0]
     assert summary["outcome"] == first.outcome
     assert summary["replicates"] == 50
-    assert set(summary["terms"]) == {"enrichment", "missiles", "sanctions_relief", "monitoring"}
+    assert set(summary["terms"]) == set(load_scenario(DEFAULT_SCENARIO).scenario.issues)
     if first.outcome == "deal":
         assert summary["terms"]["enrichment"] == first.enrichment
     else:

@@ -58,9 +58,12 @@ def test_without_noise_central_runs_do_not_depend_on_the_seed(loaded):
         update={
             "protocol": loaded.scenario.protocol.model_copy(update={"noise": 0.0}),
             "events": {},
-            "actors": {
+            "actors": {  # no chance left: only reject lines, and no outside option taken during the talks
                 actor_id: actor.model_copy(
-                    update={"red_lines": tuple(line for line in actor.red_lines if line.action == "reject")}
+                    update={
+                        "red_lines": tuple(line for line in actor.red_lines if line.action == "reject"),
+                        "outside_option": None,
+                    }
                 )
                 for actor_id, actor in loaded.scenario.actors.items()
             },

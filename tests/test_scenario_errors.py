@@ -191,3 +191,59 @@ def test_run_refuses_a_bad_scenario_without_writing_anything(write_scenario, tmp
     result = dipsim("run", path, "--out", out)
     assert result.returncode == 2
     assert not out.exists()
+
+
+def test_tracks_and_outside_options_are_checked_where_they_are_written(write_scenario):
+    """Every reference an outside option or a track makes is checked, each at its own line."""
+    text = MINIMAL.replace(
+        "    capability: 0.1\n",
+        "    capability: 0.1\n"
+        "  O:\n"
+        "    name: Outsider\n"
+        "    role: influencer\n"
+        "    capability: 0.3\n"
+        "    stances:\n"
+        "      cap: {position: 0, salience: 1.0}\n"
+        "    tracks:\n"
+        "      stock: {label: Stock, unit: kg, bounds: [0, 10], initial: 12, rate: 1}\n"
+        "    outside_option:\n"
+        "      action: walk_out\n"
+        "      hazard: 0.1\n"
+        "      from_round: later\n"
+        "      rises_with:\n"
+        "        - {track: stok, ratio: 2}\n"
+        "        - {shortfall: [cap, nope], ratio: 0.5}\n",
+        1,
+    ) + (
+        "events:\n"
+        "  alarm:\n"
+        "    when: {track: {track: missing, above: 5}}\n"
+        "    effects: [{end_talks: breakdown}]\n"
+    )
+    path = write_scenario(text)
+    problems = problems_of(path)
+    option = "actors.O.outside_option"
+    expected = [
+        ("initial: 12", "actors.O.tracks.stock.initial: 12 lies outside the bounds of track 'stock' [0, 10]"),
+        ("action: walk_out", f"{option}.action: only a principal can walk out"),
+        ("from_round: later", f"{option}.from_round: unknown round 'later'"),
+        ("track: stok", f"{option}.rises_with.0.track: unknown track 'stok'"),
+        ("ratio: 0.5", f"{option}.rises_with.1.ratio: must lie within [1, 1000]"),
+        ("shortfall: [cap, nope]", f"{option}.rises_with.1.shortfall.1: unknown issue 'nope'"),
+        ("track: missing", "events.alarm.when.track.track: unknown track 'missing'"),
+    ]
+    for needle, message in expected:
+        assert any(p.startswith(f"{path}:{line_of(path, needle)}: {message}") for p in problems), (
+            message,
+            problems,
+        )
+
+
+def test_a_track_id_names_one_track(write_scenario):
+    track = "    tracks:\n      stock: {label: Stock, unit: kg, bounds: [0, 10], initial: 1, rate: 1}\n"
+    text = MINIMAL.replace("    capability: 1.0\n", "    capability: 1.0\n" + track, 1).replace(
+        "    capability: 0.5\n", "    capability: 0.5\n" + track, 1
+    )
+    path = write_scenario(text)
+    (problem,) = problems_of(path)
+    assert "actors.B.tracks.stock: track 'stock' is already A's; track ids must be unique" in problem

@@ -30,6 +30,11 @@ def required_keys(actor_id: str, scenario: Scenario) -> list[ParameterKey]:
         names.append(f"red_lines.{index}.{'above' if line.above is not None else 'below'}")
         if line.action != "reject":
             names.append(f"red_lines.{index}.probability")
+    if actor.outside_option is not None:
+        names.append("outside_option.hazard")
+        names += [f"outside_option.rises_with.{n}.ratio" for n in range(len(actor.outside_option.rises_with))]
+    for track_id in actor.tracks:
+        names += [f"tracks.{track_id}.initial", f"tracks.{track_id}.rate"]
     return [ParameterKey.of_actor(actor_id, name) for name in names]
 
 
@@ -38,6 +43,14 @@ def _value_at(actor: Actor, key: ParameterKey) -> float | _Dist:
         return getattr(actor.stances[key.issue], key.field)
     if key.line is not None:
         return getattr(actor.red_lines[key.line], key.field)
+    if key.track is not None:
+        return getattr(actor.tracks[key.track], key.field)
+    if key.covariate is not None:
+        assert actor.outside_option is not None
+        return actor.outside_option.rises_with[key.covariate].ratio
+    if key.relative == "outside_option.hazard":
+        assert actor.outside_option is not None
+        return actor.outside_option.hazard
     return getattr(actor, key.field)
 
 

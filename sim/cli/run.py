@@ -134,7 +134,7 @@ def _side_by_side(
         f"{settings.replicates} replicate{'s' if settings.replicates > 1 else ''} - "
         + ("sampled parameters" if settings.sample else "central parameter values")
     )
-    print("Outcome by protocol (the same scenario file, the same seed):")
+    print("Outcome shares by protocol (the same scenario file, the same seed):")
     for line in comparison_lines(runs):
         print("  " + line)
     print()

@@ -105,7 +105,8 @@ def handle(args: argparse.Namespace) -> int:
             f"{summary.replicates_run} replicate-runs in {summary.seconds:.1f} s ({rate:,.0f} runs/s)"
             + (f"; {summary.note}" if summary.note else "")
         )
-    outcomes = Results.open(folder, ("sweep",)).table("outcomes", ["outcome"])
-    shares = outcomes.outcome.value_counts(normalize=True)
+    results = Results.open(folder, ("sweep",))
+    shares = results.table("outcomes", ["outcome"]).outcome.value_counts(normalize=True)
+    print(f"  outcomes ({results.share_meaning}; not a probability of the world):")
     print("  " + ", ".join(f"{label} {shares.get(label, 0):.1%}" for label in OUTCOME_LABELS))
     return 0

@@ -84,6 +84,9 @@ class ActorAgent(mesa.Agent):
         self.deadline_step = (
             layout.end_step_of(spec.deadline) if spec.deadline is not None else layout.total_steps
         )
+        # [R] the step its concession clock runs to: its own deadline, or an earlier one it believes
+        self.concession_step = np.full(draw.replicates, self.deadline_step)
+        self.outside_option = mine.outside_option
 
     # --- preferences -----------------------------------------------------------------
 
@@ -111,12 +114,14 @@ class ActorAgent(mesa.Agent):
         """Time-dependent concession from 1 down to the reservation value.
 
         Faratin, Sierra & Jennings (1998): a(t) = r + (1 - r) * (1 - (t/T) ** (1/beta)),
-        with t/T = (step - 1) / (deadline_step - 1) so the first exchange opens at full aspiration;
+        with t/T = (step - 1) / (concession_step - 1) so the first exchange opens at full aspiration;
         beta = 10 ** (1 - 2 * patience): patient actors are Boulware (beta < 1),
-        impatient ones Conceders (beta > 1). T is this actor's own deadline.
+        impatient ones Conceders (beta > 1). T is the earliest deadline the actor
+        believes, per replicate: its own, or a counterpart's (the deadline
+        effect, docs/model.md section 4).
         """
-        span = self.deadline_step - 1
-        progress = min((step - 1) / span, 1.0) if span > 0 else 1.0
+        span = self.concession_step - 1
+        progress = np.where(span > 0, np.minimum((step - 1) / np.maximum(span, 1), 1.0), 1.0)
         beta = np.power(10.0, 1.0 - 2.0 * self.patience)
         conceded = np.power(progress, 1.0 / beta)
         return self.reservation + (1.0 - self.reservation) * (1.0 - conceded)

@@ -31,6 +31,8 @@ def parameter_specs(scenario: Scenario) -> dict[ParameterKey, Uncertain]:
     for actor_id, actor in scenario.actors.items():
         for name in ("capability", "patience", "risk", "reservation"):
             specs[ParameterKey(("actors", actor_id, name))] = getattr(actor, name)
+        if actor.deadline is not None:
+            specs[ParameterKey(("actors", actor_id, "deadline_believed"))] = actor.deadline_believed
         for issue_id, stance in actor.stances.items():
             specs[ParameterKey(("actors", actor_id, "stances", issue_id, "position"))] = stance.position
             specs[ParameterKey(("actors", actor_id, "stances", issue_id, "salience"))] = stance.salience
@@ -38,6 +40,15 @@ def parameter_specs(scenario: Scenario) -> dict[ParameterKey, Uncertain]:
             side = "above" if line.above is not None else "below"
             specs[ParameterKey(("actors", actor_id, "red_lines", index, side))] = line.threshold
             specs[ParameterKey(("actors", actor_id, "red_lines", index, "probability"))] = line.probability
+        option = actor.outside_option
+        if option is not None:
+            specs[ParameterKey(("actors", actor_id, "outside_option", "hazard"))] = option.hazard
+            for index, covariate in enumerate(option.rises_with):
+                key = ("actors", actor_id, "outside_option", "rises_with", index, "ratio")
+                specs[ParameterKey(key)] = covariate.ratio
+        for track_id, track in actor.tracks.items():
+            specs[ParameterKey(("actors", actor_id, "tracks", track_id, "initial"))] = track.initial
+            specs[ParameterKey(("actors", actor_id, "tracks", track_id, "rate"))] = track.rate
     for event_id, event in scenario.events.items():
         specs[ParameterKey(("events", event_id, "probability"))] = event.probability
     return specs
@@ -55,6 +66,18 @@ class RedLineDraw:
 
 
 @dataclass(frozen=True)
+class OutsideOptionDraw:
+    hazard: np.ndarray  # [R], per exchange with every covariate at 0
+    ratios: tuple[np.ndarray, ...]  # [R] per covariate
+
+
+@dataclass(frozen=True)
+class TrackDraw:
+    initial: np.ndarray  # [R], in the track's unit
+    rate: np.ndarray  # [R], per exchange
+
+
+@dataclass(frozen=True)
 class ActorDraw:
     """One actor's parameters, one value per replicate."""
 
@@ -62,9 +85,12 @@ class ActorDraw:
     patience: np.ndarray
     risk: np.ndarray
     reservation: np.ndarray
+    deadline_believed: np.ndarray | None  # [R] for an actor with a deadline
     position: dict[str, np.ndarray]  # issue -> [R], in the issue's unit
     salience: dict[str, np.ndarray]  # issue -> [R]
     red_lines: tuple[RedLineDraw, ...]
+    outside_option: OutsideOptionDraw | None
+    tracks: dict[str, TrackDraw]
 
 
 @dataclass(frozen=True)
@@ -126,6 +152,7 @@ def _actor_draw(actor_id: str, scenario: Scenario, values: dict[ParameterKey, np
         patience=value("patience"),
         risk=value("risk"),
         reservation=value("reservation"),
+        deadline_believed=value("deadline_believed") if actor.deadline is not None else None,
         position={issue: value("stances", issue, "position") for issue in actor.stances},
         salience={issue: value("stances", issue, "salience") for issue in actor.stances},
         red_lines=tuple(
@@ -135,6 +162,19 @@ def _actor_draw(actor_id: str, scenario: Scenario, values: dict[ParameterKey, np
             )
             for n, line in enumerate(actor.red_lines)
         ),
+        outside_option=None
+        if actor.outside_option is None
+        else OutsideOptionDraw(
+            hazard=value("outside_option", "hazard"),
+            ratios=tuple(
+                value("outside_option", "rises_with", n, "ratio")
+                for n in range(len(actor.outside_option.rises_with))
+            ),
+        ),
+        tracks={
+            track_id: TrackDraw(*(value("tracks", track_id, field) for field in ("initial", "rate")))
+            for track_id in actor.tracks
+        },
     )
 
 

@@ -20,6 +20,7 @@ from sim.engine.calendar import Layout, Slot
 from sim.engine.draws import ParameterDraw
 from sim.engine.outcomes import STATUS_LABELS, Status
 from sim.engine.state import TalksState
+from sim.engine.tracks import TrackState
 
 RESPONSES = (
     "accept",
@@ -33,7 +34,7 @@ RESPONSES = (
     "compromise",
     "capitulate",
 )
-EVENT_KINDS = ("event", "red_line", "walk_out", "deal", "stalemate", "move", "forecast")
+EVENT_KINDS = ("event", "red_line", "walk_out", "deal", "stalemate", "move", "forecast", "outside_option")
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,15 @@ def _concat(chunks: list[np.ndarray], dtype: type) -> np.ndarray:
 class Recorder:
     """Collects per-exchange snapshots; ``enabled=False`` keeps only events and outcomes."""
 
-    def __init__(self, layout: Layout, roles: tuple[str, ...], enabled: bool = True) -> None:
+    def __init__(
+        self,
+        layout: Layout,
+        roles: tuple[str, ...],
+        enabled: bool = True,
+        tracks: dict[str, TrackState] | None = None,
+    ) -> None:
         self.layout = layout
+        self.tracks = tracks or {}
         self.roles = roles
         self.enabled = enabled
         self._rounds: dict[str, list[np.ndarray]] = defaultdict(list)
@@ -114,6 +122,8 @@ class Recorder:
         text_units = self.layout.to_units(text)
         for i, issue_id in enumerate(self.layout.issue_ids):
             texts[issue_id].append(text_units[:, i])
+        for track_id, track in self.tracks.items():  # the world's state beside the text, in its unit
+            texts[f"track_{track_id}"].append(track.value[replicates])
 
     def event(
         self, slot: Slot, replicates: np.ndarray, name: str, kind: str, actor: int, detail: str
@@ -164,6 +174,8 @@ class Recorder:
         }
         for issue_id in self.layout.issue_ids:
             columns[issue_id] = pa.array(_concat(rows[issue_id], np.float64))
+        for track_id in self.tracks:
+            columns[f"track_{track_id}"] = pa.array(_concat(rows[f"track_{track_id}"], np.float64))
         return pa.table(columns)
 
     def events_table(self, round_ids: tuple[str, ...]) -> pa.Table:
@@ -208,7 +220,14 @@ def _actor_or_blank(codes: list[np.ndarray], actor_ids: tuple[str, ...]) -> pa.D
 def outcomes_table(
     state: TalksState, layout: Layout, actors: tuple[ActorAgent, ...], round_ids: tuple[str, ...]
 ) -> pa.Table:
-    """One row per replicate: how it ended, when and by whom, the terms, and each actor's utility of it."""
+    """One row per replicate: how it ended, when, by whom and why, the terms, and each actor's utility of it.
+
+    ``signed`` says whether every principal signed one text before the talks
+    ended (a deal, or a signed text that a red line then overturned); ``cause``
+    names the rule, event or actor that ended them (``red_line:Israel:0``,
+    ``event:israeli_strike``, ``walk_out:US``, ``deal``, ``deadline``,
+    ``forecast``) and ``cause_label`` says it in words.
+    """
     calendar = layout.calendar
     round_number = np.array([0] + [slot.round_number for slot in calendar], dtype=np.int16)
     ended = state.ended_step.astype(np.int64)
@@ -227,6 +246,9 @@ def outcomes_table(
         "by": pa.DictionaryArray.from_arrays(
             pa.array((state.ended_by + 1).astype(np.int32)), pa.array(["", *layout.actor_ids])
         ),
+        "signed": pa.array(state.signed),
+        "cause": _cause_column(state, 0),
+        "cause_label": _cause_column(state, 1),
     }
     for i, issue_id in enumerate(layout.issue_ids):
         columns[issue_id] = pa.array(terms[:, i])
@@ -239,6 +261,12 @@ def outcomes_table(
             welfare = np.full(state.replicates, np.nan)
         columns[f"utility_{agent.actor_id}"] = pa.array(welfare)
     return pa.table(columns)
+
+
+def _cause_column(state: TalksState, part: int) -> pa.DictionaryArray:
+    """The cause id (part 0) or its label (part 1) of each replicate's end; empty while open."""
+    labels = ["", *(cause[part] for cause in state.causes)]
+    return pa.DictionaryArray.from_arrays(pa.array((state.cause + 1).astype(np.int32)), pa.array(labels))
 
 
 def samples_table(draw: ParameterDraw) -> pa.Table | None:

@@ -18,6 +18,7 @@ from sim.engine.calendar import Layout
 from sim.engine.draws import draw_parameters
 from sim.engine.log import Recorder, RunTables, outcomes_table, samples_table
 from sim.engine.state import ScheduledEvent, TalksState
+from sim.engine.tracks import TrackState
 from sim.engine.world import Mechanism
 from sim.scenario.schema import Scenario
 
@@ -57,13 +58,41 @@ class NegotiationModel(mesa.Model):
         self.principals = tuple(a for a in self.actors if a.role == "principal")
         self.influencers = tuple(a for a in self.actors if a.role == "influencer")
         self.agent_by_id = {agent.actor_id: agent for agent in self.actors}
+        self._known_deadlines()
+        self.tracks = {
+            track_id: TrackState(track_id, actor_id, track, drawn.initial.copy(), drawn.rate)
+            for actor_id, actor in scenario.actors.items()
+            for (track_id, track), drawn in zip(
+                actor.tracks.items(), self.draw.actors[actor_id].tracks.values(), strict=True
+            )
+        }
         self.state = TalksState.opening(self.layout.status_quo, replicates)
         self.events = [
             ScheduledEvent(event_id, spec, self.draw.events[event_id], np.zeros(replicates, dtype=bool))
             for event_id, spec in scenario.events.items()
         ]
-        self.log = Recorder(self.layout, tuple(a.role for a in self.actors), enabled=record)
+        roles = tuple(a.role for a in self.actors)
+        self.log = Recorder(self.layout, roles, enabled=record, tracks=self.tracks)
         self.protocol = protocol
+
+    def _known_deadlines(self) -> None:
+        """Each principal's concession clock runs to the earliest deadline it believes: its own, or another's.
+
+        A counterpart's deadline that it knows and believes is a deadline for the
+        talks as a whole, so concessions bunch before it (the deadline effect:
+        Roth, Murnighan & Schoumaker 1988). Whether the other principals believe
+        an actor's deadline is drawn once per replicate, with probability
+        ``deadline_believed`` (docs/model.md section 4).
+        """
+        for holder in self.principals:
+            believed = self.draw.actors[holder.actor_id].deadline_believed
+            if believed is None or not believed.any():
+                continue
+            taken = self.rng.random(self.replicates) < believed
+            for principal in self.principals:
+                if principal is not holder:
+                    earlier = np.minimum(principal.concession_step, holder.deadline_step)
+                    principal.concession_step = np.where(taken, earlier, principal.concession_step)
 
     # --- time ------------------------------------------------------------------------
 

@@ -33,3 +33,14 @@ class Status(IntEnum):
 STATUS_LABELS = tuple(status.label for status in Status)
 OUTCOME_LABELS = STATUS_LABELS[1:]
 SETTLED = ("deal", "forecast")  # outcomes whose terms say what was decided
+
+
+def share_meaning(sampled: bool) -> str:
+    """What an outcome share is: a count of simulated replicates, not a probability of the world.
+
+    Every place that prints or draws a share says so in these words, so that nobody reads a model's
+    output under coded inputs as a forecast of what will happen. Without sampling every replicate
+    runs at the inputs' central values, and only the dynamics vary.
+    """
+    inputs = "under the coded input ranges" if sampled else "at the coded central input values"
+    return f"share of simulated replicates {inputs}"

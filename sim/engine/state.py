@@ -23,6 +23,9 @@ class TalksState:
     ended_step: np.ndarray  # [R] int16: the exchange at which the talks ended (0 while open)
     ended_by: np.ndarray  # [R] int16: the actor who ended them, -1 for nobody in particular
     settled_text: np.ndarray  # [R, I] the terms of a deal or a forecast, NaN otherwise
+    signed: np.ndarray  # [R] bool: every principal signed one text before the talks ended
+    cause: np.ndarray  # [R] int16: what ended the talks, an index into ``causes`` (-1 while open)
+    causes: list[tuple[str, str]]  # (cause id, human label), in the order first met
     step: int = 0  # the exchange under way, 1-based; 0 before the first
 
     @classmethod
@@ -35,6 +38,9 @@ class TalksState:
             ended_step=np.zeros(replicates, dtype=np.int16),
             ended_by=np.full(replicates, -1, dtype=np.int16),
             settled_text=np.full((replicates, issues), np.nan),
+            signed=np.zeros(replicates, dtype=bool),
+            cause=np.full(replicates, -1, dtype=np.int16),
+            causes=[],
         )
 
     @property
@@ -44,20 +50,34 @@ class TalksState:
     def active(self) -> np.ndarray:
         return self.status == Status.ACTIVE
 
-    def end(self, mask: np.ndarray, status: Status, by: int = -1) -> np.ndarray:
-        """End the talks in the masked replicates still open, at this exchange; returns which ended."""
+    def end(self, mask: np.ndarray, status: Status, cause: tuple[str, str], by: int = -1) -> np.ndarray:
+        """End the talks in the masked replicates still open, at this exchange; returns which ended.
+
+        ``cause`` is (id, label): what ended them, e.g. ("red_line:Israel:0",
+        "Israel's red line: enrichment above 0 (escalate)"), so that every
+        replicate's outcome can be traced to the rule, event or actor behind it.
+        """
         ending = mask & self.active()
+        if not ending.any():
+            return ending
         self.status[ending] = status
         self.ended_step[ending] = self.step
         if by >= 0:
             self.ended_by[ending] = by
+        if cause not in self.causes:
+            self.causes.append(cause)
+        self.cause[ending] = self.causes.index(cause)
         return ending
 
-    def settle(self, mask: np.ndarray, status: Status) -> np.ndarray:
+    def sign(self, mask: np.ndarray) -> None:
+        """Every principal accepted the text on the table in these replicates (a red line may still fire)."""
+        self.signed |= mask & self.active()
+
+    def settle(self, mask: np.ndarray, status: Status, cause: tuple[str, str]) -> np.ndarray:
         """End with the text on the table as the terms (a deal, or a forecasting model's forecast)."""
         ending = mask & self.active()
         self.settled_text[ending] = self.text[ending]
-        return self.end(ending, status)
+        return self.end(ending, status, cause)
 
 
 @dataclass

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # all lower in the engine than this module's users: no cycle
     from sim.engine.draws import ParameterDraw
     from sim.engine.log import Recorder
     from sim.engine.state import ScheduledEvent, TalksState
+    from sim.engine.tracks import TrackState
     from sim.scenario.schema import Scenario
 
 
@@ -30,6 +31,7 @@ class World(Protocol):
     state: TalksState
     log: Recorder
     events: list[ScheduledEvent]
+    tracks: dict[str, TrackState]
     actors: tuple[ActorAgent, ...]
     principals: tuple[ActorAgent, ...]
     influencers: tuple[ActorAgent, ...]

@@ -77,8 +77,9 @@ def comparison_lines(runs: dict[str, Results]) -> list[str]:
         cells = [terms[name][issue] for name in runs]
         lines.append(f"{label:<{label_width}}" + "".join(f"{_number(v):>{width}}" for v in cells))
     note = "median over replicates that settled" if replicates > 1 else "terms of the deal or the forecast"
-    lines.append(f"(outcome shares over {replicates} replicate{'s' if replicates > 1 else ''}; {note};")
-    lines.append(" '-' or n/a: no replicate reached that outcome)")
+    plural = "s" if replicates > 1 else ""
+    lines.append(f"(outcome shares: {first.share_meaning}, over {replicates} replicate{plural};")
+    lines.append(f" terms: {note}; '-' or n/a: no replicate reached that outcome)")
     return lines
 
 

@@ -18,6 +18,7 @@ from sim.engine.world import World
 from sim.scenario.protocols import ProtocolSettings
 
 IMPLEMENTATIONS: dict[str, type[Protocol]] = {}
+DEADLINE_CAUSE = ("deadline", "the talks' deadline passed with no deal")
 
 
 class Protocol(ABC):
@@ -47,5 +48,5 @@ class Protocol(ABC):
 
     def close(self, world: World, slot: Slot) -> None:
         """The calendar has run out: talks still open end in stalemate."""
-        ended = world.state.end(world.state.active(), Status.STALEMATE)
+        ended = world.state.end(world.state.active(), Status.STALEMATE, DEADLINE_CAUSE)
         world.log.event(slot, np.flatnonzero(ended), "deadline", "stalemate", -1, "deadline passed")

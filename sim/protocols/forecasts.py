@@ -51,7 +51,9 @@ class ForecastProtocol(Protocol):
 
     def close(self, model: World, slot: Slot) -> None:
         """The calendar has run out: every replicate still open ends with its forecast as the terms."""
-        ended = model.state.settle(model.state.active(), Status.FORECAST)
+        ended = model.state.settle(
+            model.state.active(), Status.FORECAST, ("forecast", "the forecast at the end of the calendar")
+        )
         model.log.event(slot, np.flatnonzero(ended), "forecast", "forecast", -1, "final forecast")
 
     def update_positions(self, model: World, live: np.ndarray, slot: Slot) -> np.ndarray:

@@ -113,13 +113,14 @@ class SingleTextProtocol(Protocol):
 
     def _conclude(self, world: World, agreed: np.ndarray, slot: Slot) -> None:
         """All principals accepted: a deal, unless someone's red line fires on it."""
+        world.state.sign(agreed)
         remaining = agreed.copy()
         for agent in world.actors:
             for line in agent.red_lines:
                 if line.spec.trigger != "deal" or line.spec.action == "reject":
                     continue
                 remaining &= ~self._fire_red_line(world, agent, line, remaining, slot)
-        world.state.settle(remaining, Status.DEAL)
+        world.state.settle(remaining, Status.DEAL, ("deal", "every principal signed the text"))
         world.log.event(slot, np.flatnonzero(remaining), "deal", "deal", -1, "all principals accepted")
 
     def _text_red_lines(self, world: World, slot: Slot) -> None:
@@ -137,7 +138,10 @@ class SingleTextProtocol(Protocol):
             return crossed
         fires = crossed & (world.rng.random(world.replicates) < line.probability)
         status = Status.ESCALATION if line.spec.action == "escalate" else Status.BREAKDOWN
-        ended = world.state.end(fires, status, agent.index)
+        number = next(n for n, own in enumerate(agent.red_lines) if own is line)
+        on = "a signed text" if line.spec.trigger == "deal" else "the text on the table"
+        label = f"{agent.actor_id}'s red line, {line.spec.describe}, on {on} ({line.spec.action})"
+        ended = world.state.end(fires, status, (f"red_line:{agent.actor_id}:{number}", label), agent.index)
         detail = f"{line.spec.describe}: {line.spec.action}"
         world.log.event(
             slot, np.flatnonzero(ended), f"red_line:{agent.actor_id}", "red_line", agent.index, detail
@@ -152,7 +156,11 @@ class SingleTextProtocol(Protocol):
                 continue
             if principal.spec.deadline not in world.spec.round_ids:  # after the talks' own deadline
                 continue
-            ended = world.state.end(world.state.active(), Status.BREAKDOWN, principal.index)
+            cause = (
+                f"walk_out:{principal.actor_id}",
+                f"{principal.actor_id}'s own deadline (end of round {principal.spec.deadline}) passed",
+            )
+            ended = world.state.end(world.state.active(), Status.BREAKDOWN, cause, principal.index)
             world.log.event(
                 slot,
                 np.flatnonzero(ended),

@@ -92,7 +92,7 @@ class SmpProtocol(ForecastProtocol):
             return
         quiet = np.zeros(model.replicates, dtype=bool)
         quiet[live] = moved / self._first_move[live] < model.draw.protocol["quiet_ratio"][live]
-        ended = model.state.settle(quiet, Status.FORECAST)
+        ended = model.state.settle(quiet, Status.FORECAST, ("forecast:quiet", "KTAB's stopping rule"))
         model.log.event(
             slot,
             np.flatnonzero(ended),

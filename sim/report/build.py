@@ -13,9 +13,10 @@ import pyarrow.compute as pc
 from sim.engine.outcomes import SETTLED
 from sim.experiments.model_form import differ_in_protocol, model_form_lines, prediction, ranges
 from sim.report import backtest, figures
+from sim.report.figures.drivers import MIN_SHARE
 from sim.report.html import Section, page
 from sim.report.palette import scenario_colour
-from sim.report.story import outcome_lines, replicate_story
+from sim.report.story import escalation_counts, has_causes, outcome_lines, replicate_story
 from sim.scenario.protocols import FORECASTING_PROTOCOLS
 from sim.store.results import Results
 
@@ -140,8 +141,14 @@ def run_report(results: Results) -> Report:
 
 def distribution_report(results: Results) -> Report:
     outcomes = results.table("outcomes")
+    meaning = results.share_meaning
     sections = [
-        Section("Outcomes", "", [figures.outcome_probabilities(outcomes)]),
+        Section(
+            "Outcomes",
+            _outcomes_intro(outcomes, meaning),
+            [figures.outcome_probabilities(outcomes, meaning=meaning)],
+        ),
+        *_cause_sections(outcomes, meaning),
         Section(
             "Forecast terms" if results.manifest.get("protocol") in FORECASTING_PROTOCOLS else "Agreed terms",
             "",
@@ -171,13 +178,64 @@ def distribution_report(results: Results) -> Report:
                 Section(
                     "Sampled inputs",
                     "The most influential inputs (by sensitivity if computed, else by rank correlation with "
-                    "P(deal)) of each design point.",
+                    "the share of deals) of each design point.",
                     [figures.parallel_inputs(samples, outcomes, parameters)],
                 )
             )
+        sections.extend(_driver_sections(results, samples, outcomes, meaning))
     kind = "sweep" if results.kind == "sweep" else "batch run"
     partial = " (partial)" if results.is_partial else ""
     return Report(f"dipsim {kind} report{partial}: {results.scenario}", facts(results), sections)
+
+
+def _outcomes_intro(outcomes: Any, meaning: str) -> str:
+    """What the bars are (and are not), and when escalation came, in numbers."""
+    intro = (
+        f"Each bar is the {meaning}: a property of the model under the inputs it was given, not a "
+        "probability of the world. The error bars are 95% Wilson intervals of that simulated share: they "
+        "narrow with more replicates, which says nothing about whether the coded inputs are right."
+    )
+    if not has_causes(outcomes):
+        return intro
+    total = len(outcomes)
+    during, after = escalation_counts(outcomes).values()
+    return (
+        f"{intro} Every principal signed one text in {outcomes.signed.sum() / total:.1%} of the replicates. "
+        f"Escalation during the talks: {during / total:.1%}; after a text every principal had signed: "
+        f"{after / total:.1%}."
+    )
+
+
+def _cause_sections(outcomes: Any, meaning: str) -> list[Section]:
+    """What ended the talks, for folders that logged it (dipsim wrote no cause before it did)."""
+    if not has_causes(outcomes):
+        return []
+    intro = (
+        "Each outcome's replicates, split by the red line, event, walk-out or deadline that ended them; "
+        "escalation is split into escalation during the talks and escalation after a text every principal "
+        "had signed. Each bar is 100% of its outcome's replicates; hover for counts and shares of all "
+        "replicates."
+    )
+    return [Section("What ended the talks", intro, [figures.outcome_causes(outcomes, meaning)])]
+
+
+def _driver_sections(results: Results, samples: Any, outcomes: Any, meaning: str) -> list[Section]:
+    """Each outcome's share along its most influential sampled input, when any outcome is common enough."""
+    drivers = figures.find_drivers(samples, outcomes)
+    if not drivers:
+        return []
+    intro = (
+        f"For each outcome of at least {MIN_SHARE:.0%} of replicates, the sampled input with "
+        "the largest first-order effect on whether a replicate ends that way, estimated from the given data "
+        "as the correlation ratio η² = Var(E[Y | X-bin]) / Var(Y) over quantile bins of the input (Plischke, "
+        "Borgonovo & Smith 2013). The curve is the outcome's share in each bin, at the bin's mid value; the "
+        "band its 95% Wilson interval, which treats replicates as independent (a sweep's replicates of one "
+        "design point share its inputs, so there the band is somewhat too narrow). The first inputs by η² "
+        "are listed below."
+    )
+    lines = "\n".join(figures.driver_lines(drivers, results.manifest))
+    figure = figures.outcome_drivers(drivers, results.manifest, meaning)
+    return [Section("What moves each outcome", intro, [figure], preformatted=lines)]
 
 
 def _fan_rows(results: Results) -> Any:

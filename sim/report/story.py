@@ -25,6 +25,55 @@ _VERDICT = {
 }
 
 
+CAUSE_COLUMNS = ("outcome", "signed", "cause", "label", "count", "share", "share_of_outcome")
+_TIMING = {False: "during talks", True: "after a signed text"}
+
+
+def has_causes(outcomes: pd.DataFrame) -> bool:
+    """Folders written before dipsim logged why each replicate ended have no signed/cause columns."""
+    return {"signed", "cause", "cause_label"} <= set(outcomes.columns)
+
+
+def outcome_heading(outcome: str, signed: bool) -> str:
+    """An outcome class, with escalation always split by when it came: a strike during the talks and a
+    strike on a text every principal signed are different stories. Any other end that came after a
+    signed text (a walk-out red line on a deal) says so too."""
+    if outcome == "escalation":
+        return f"escalation {_TIMING[signed]}"
+    return f"{outcome} {_TIMING[True]}" if signed and outcome != "deal" else outcome
+
+
+def cause_counts(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """One row per outcome class, signed or not, and cause: how many replicates ended that way.
+
+    ``share`` is of all replicates, ``share_of_outcome`` of the replicates of that class; rows run in
+    the order of the outcome classes, then by count, largest first.
+    """
+    total = len(outcomes)
+    keys = ["outcome", "signed", "cause", "cause_label"]
+    table = outcomes[keys].astype({"outcome": str, "cause": str, "cause_label": str})
+    counts = table.groupby(keys).size().rename("count").reset_index().rename(columns={"cause_label": "label"})
+    counts["share"] = counts["count"] / total
+    counts["share_of_outcome"] = counts["count"] / counts.groupby("outcome")["count"].transform("sum")
+    counts["order"] = counts.outcome.map({label: n for n, label in enumerate(_VERDICT)})
+    ordered = counts.sort_values(["order", "signed", "count"], ascending=[True, True, False])
+    return ordered[list(CAUSE_COLUMNS)].reset_index(drop=True)
+
+
+def escalation_counts(outcomes: pd.DataFrame) -> dict[str, int]:
+    """Replicates that escalated during the talks, and after every principal had signed one text."""
+    escalated = outcomes.outcome == "escalation"
+    return {
+        "during_talks": int((escalated & ~outcomes.signed).sum()),
+        "after_signed_text": int((escalated & outcomes.signed).sum()),
+    }
+
+
+def escalation_timing(outcomes: pd.DataFrame) -> dict[str, float]:
+    """:func:`escalation_counts` as shares of all replicates."""
+    return {timing: count / len(outcomes) for timing, count in escalation_counts(outcomes).items()}
+
+
 def _fmt(value: float) -> str:
     if np.isnan(value):
         return "n/a"
@@ -132,6 +181,8 @@ def outcome_lines(run: Results, replicate: int = 0) -> list[str]:
         + (f" ({row.by})" if row.by else "")
         + f", in round {row['round']} ({row.round_id}), exchange {row.exchanges} of {total}.",
     ]
+    if has_causes(outcomes):
+        lines.append(f"  Cause: {row.cause_label}")
     if row.outcome in ("deal", "forecast"):
         lines.append("  Terms: " + "; ".join(_issue_text(run, i, row[i]) for i in run.manifest["issues"]))
     utilities = [
@@ -144,13 +195,23 @@ def outcome_lines(run: Results, replicate: int = 0) -> list[str]:
 
 
 def distribution_lines(run: Results) -> list[str]:
-    """Across replicates: how often each outcome, and the spread of agreed terms."""
+    """Across replicates: how often each outcome, what ended the talks, and the spread of agreed terms.
+
+    The shares are said to be shares of simulated replicates, since that is all they are.
+    """
     outcomes = run.table("outcomes")
     count = len(outcomes)
     shares = outcomes.outcome.value_counts().reindex(list(_VERDICT), fill_value=0)
-    lines = ["", f"Across {count} replicates:"]
+    meaning = f"  ({run.share_meaning}; not a probability of the world)"
+    lines = ["", f"Across {count} replicates:", meaning]
+    causes = has_causes(outcomes)
     for label, n in shares.items():
-        lines.append(f"  {label:<11} {n:>7}  {n / count:6.1%}")
+        lines.append(f"  {label:<21} {n:>7}  {n / count:6.1%}")
+        if label == "escalation" and n and causes:
+            for timing, part in zip(_TIMING.values(), escalation_counts(outcomes).values(), strict=True):
+                lines.append(f"    {timing:<19} {part:>7}  {part / count:6.1%}")
+    if causes:
+        lines.extend(_signed_and_cause_lines(run, outcomes))
     # a signed deal and a forecast are both terms, of different kinds: each gets its own spread
     for label, heading in (("deal", "Agreed terms"), ("forecast", "Forecast terms")):
         settled = outcomes[outcomes.outcome == label]
@@ -162,6 +223,26 @@ def distribution_lines(run: Results) -> list[str]:
             lines.append(
                 f"    {issue_id:<17} {_fmt(q[0.5])} [{_fmt(q[0.05])}, {_fmt(q[0.95])}] {info['unit']}"
             )
+    return lines
+
+
+def _signed_and_cause_lines(run: Results, outcomes: pd.DataFrame) -> list[str]:
+    """How many replicates reached a text every principal signed, then what ended each outcome class."""
+    count = len(outcomes)
+    lines = []
+    if run.manifest["protocol"] not in FORECASTING_PROTOCOLS:  # a forecast is never signed
+        signed = int(outcomes.signed.sum())
+        share = signed / count
+        lines.append(f"  Every principal signed one text in {signed} of {count} replicates ({share:.1%})")
+    lines.append("  What ended them (count, share of all replicates):")
+    table = cause_counts(outcomes)
+    width = min(max(table.label.str.len()), 72)
+    heading = None
+    for row in table.itertuples():
+        if outcome_heading(row.outcome, row.signed) != heading:
+            heading = outcome_heading(row.outcome, row.signed)
+            lines.append(f"    {heading}")
+        lines.append(f"      {row.label:<{width}} {row.count:>7}  {row.share:6.1%}")
     return lines
 
 
@@ -189,6 +270,13 @@ def summary(run: Results) -> dict[str, Any]:
         "by": str(first.by) or None,
         "utilities": {a: number(first[f"utility_{a}"]) for a in run.manifest["actors"]},
         "outcome_shares": {label: float((outcomes.outcome == label).mean()) for label in _VERDICT},
+        "outcome_shares_meaning": run.share_meaning,
+        "signed_share": float(outcomes.signed.mean()),
+        "escalation_timing": escalation_timing(outcomes),
+        "outcomes_by_cause": [
+            {name: _plain_json(value) for name, value in row.items()}
+            for row in cause_counts(outcomes).to_dict("records")
+        ],
         "median_terms_given_deal": {
             issue: number(deals[issue].median()) if not deals.empty else None for issue in issues
         },
@@ -196,6 +284,11 @@ def summary(run: Results) -> dict[str, Any]:
     if run.manifest["protocol"] in FORECASTING_PROTOCOLS:
         result["forecast"] = forecast_summary(run, number)
     return result
+
+
+def _plain_json(value: Any) -> Any:
+    """numpy scalars as the Python numbers json can write."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def forecast_summary(run: Results, number: Callable[[float], float | None]) -> dict[str, Any]:

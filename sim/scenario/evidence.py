@@ -20,7 +20,7 @@ from pydantic import Field, ValidationError
 
 from sim.errors import InputError
 from sim.scenario.distributions import _Dist, support_of
-from sim.scenario.keys import ParameterKey
+from sim.scenario.keys import Kind, ParameterKey
 from sim.scenario.schema import Frozen, Uncertain
 from sim.scenario.yaml_source import (
     PathKey,
@@ -33,11 +33,10 @@ from sim.scenario.yaml_source import (
 )
 from sim.text_input import read_text
 
-ParameterKind = Literal[
-    "capability", "patience", "risk", "reservation", "position", "salience", "threshold", "probability"
-]
 # Assumptions must be honest about ignorance: at least this share of the legal range.
 MIN_ASSUMPTION_WIDTH = 0.4
+# A hazard ratio or a rate has no legal range to take a share of: an assumption must span this factor.
+MIN_ASSUMPTION_FACTOR = 4.0
 
 
 class Article(Frozen):
@@ -55,7 +54,7 @@ class Lexicon(Frozen):
 class Rule(Frozen):
     """One coding rule: which phrases signal it, which parameters it codes, and how."""
 
-    parameters: tuple[ParameterKind, ...] = Field(min_length=1)
+    parameters: tuple[Kind, ...] = Field(min_length=1)
     cues: tuple[str, ...] = Field(min_length=1)
     coding: str
 
@@ -163,7 +162,9 @@ def _internal_findings(loaded: LoadedEvidence) -> Iterator[tuple[PathKey, str]]:
                     where,
                     (
                         "not a calibratable parameter; use capability, patience, risk, reservation, "
-                        "stances.<issue>.position|salience or red_lines.<n>.above|below|probability"
+                        "stances.<issue>.position|salience, red_lines.<n>.above|below|probability, "
+                        "outside_option.hazard, outside_option.rises_with.<n>.ratio "
+                        "or tracks.<track>.initial|rate"
                     ),
                 )
                 continue
@@ -233,6 +234,19 @@ def _scenario_mismatch(actor: Any, issues: dict[str, Any], parameter: ParameterK
             and lines[index].get("action") == "reject"
         ):
             return "a 'reject' red line has no probability"
+    option = actor.get("outside_option")
+    if parameter.relative.startswith("outside_option") and not isinstance(option, dict):
+        return "the scenario gives this actor no outside_option"
+    if parameter.covariate is not None and isinstance(option, dict):
+        covariates = option.get("rises_with") if isinstance(option.get("rises_with"), list) else []
+        if parameter.covariate >= len(covariates):
+            return (
+                f"the scenario's outside option rises with {len(covariates)} covariate(s); "
+                f"there is no rises_with.{parameter.covariate}"
+            )
+    tracks = actor.get("tracks") if isinstance(actor.get("tracks"), dict) else {}
+    if parameter.track is not None and parameter.track not in tracks:
+        return f"the scenario gives this actor no track {parameter.track!r}"
     return None
 
 
@@ -241,8 +255,17 @@ def _too_narrow(
 ) -> str | None:
     if not entry.is_assumption:
         return None
-    legal = _legal_width(parameter, actor, issues)
     low, high = support_of(entry.value)
+    if parameter.kind in ("ratio", "rate"):
+        spans = isinstance(entry.value, _Dist) and (low <= 0 <= high or high >= MIN_ASSUMPTION_FACTOR * low)
+        if spans:
+            return None
+        return (
+            f"an assumption needs a deliberately wide distribution: a {parameter.kind} has no legal range, "
+            f"so its ends must differ by a factor of at least {MIN_ASSUMPTION_FACTOR:g} (or straddle 0); "
+            f"got [{low:g}, {high:g}]"
+        )
+    legal = _legal_width(parameter, actor, issues)
     if legal is None:
         return None
     if not isinstance(entry.value, _Dist) or (high - low) < MIN_ASSUMPTION_WIDTH * legal - 1e-9:
@@ -260,6 +283,10 @@ def _legal_width(parameter: ParameterKey, actor: dict[str, Any], issues: dict[st
         return 1.0
     if kind == "risk":
         return 2.0
+    if kind == "level":  # a track's level lives on the track's own scale
+        tracks = actor.get("tracks") if isinstance(actor.get("tracks"), dict) else {}
+        track = tracks.get(parameter.track)
+        return _width_of(track.get("bounds") if isinstance(track, dict) else None)
     if kind == "position":
         issue_id = parameter.issue
     else:  # a red-line threshold lives on the issue its red line names
@@ -269,7 +296,11 @@ def _legal_width(parameter: ParameterKey, actor: dict[str, Any], issues: dict[st
         issue_id = line.get("issue")
     if not isinstance(issue_id, str) or not isinstance(issues.get(issue_id), dict):
         return None
-    bounds = issues[issue_id].get("bounds")
+    return _width_of(issues[issue_id].get("bounds"))
+
+
+def _width_of(bounds: Any) -> float | None:
+    """The width of raw [low, high] bounds, or None when they are not two finite numbers."""
     numbers = (
         isinstance(bounds, list)
         and len(bounds) == 2

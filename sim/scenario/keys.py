@@ -9,6 +9,9 @@ everywhere and points at the line that sets it::
     actors.Israel.stances.enrichment.salience
     actors.Israel.red_lines.0.above          (or .below: the side the red line is drawn on)
     actors.Israel.red_lines.0.probability
+    actors.Israel.outside_option.hazard
+    actors.Israel.outside_option.rises_with.0.ratio
+    actors.Iran.tracks.nuclear_progress.initial  (or .rate)
     events.strike.probability
     protocol.noise
 """
@@ -29,14 +32,19 @@ Kind = Literal[
     "salience",
     "threshold",
     "probability",
+    "ratio",
+    "level",
+    "rate",
     "setting",
 ]
 ACTOR_SCALARS = ("capability", "patience", "risk", "reservation")
 _ID = r"[A-Za-z][A-Za-z0-9_]*"
 _GRAMMAR = re.compile(
-    rf"^(?:actors\.(?P<actor>{_ID})\.(?:(?P<scalar>capability|patience|risk|reservation)"
+    rf"^(?:actors\.(?P<actor>{_ID})\.(?:(?P<scalar>capability|patience|risk|reservation|deadline_believed)"
     rf"|stances\.(?P<issue>{_ID})\.(?P<stance>position|salience)"
-    rf"|red_lines\.(?P<line>\d+)\.(?P<field>above|below|probability))"
+    rf"|red_lines\.(?P<line>\d+)\.(?P<field>above|below|probability)"
+    rf"|outside_option\.(?:hazard|rises_with\.\d+\.ratio)"
+    rf"|tracks\.{_ID}\.(?:initial|rate))"
     rf"|events\.(?P<event>{_ID})\.probability"
     rf"|protocol\.(?P<setting>[a-z_]+))$"
 )
@@ -53,10 +61,12 @@ class ParameterKey:
         """The key a dotted path names; ValueError if the path is no numeric parameter."""
         if _GRAMMAR.match(text) is None:
             raise ValueError(
-                f"{text!r} is not a parameter: use actors.<id>.capability|patience|risk|reservation, "
+                f"{text!r} is not a parameter: use "
+                "actors.<id>.capability|patience|risk|reservation|deadline_believed, "
                 "actors.<id>.stances.<issue>.position|salience, "
-                "actors.<id>.red_lines.<n>.above|below|probability, events.<id>.probability "
-                "or protocol.<setting>"
+                "actors.<id>.red_lines.<n>.above|below|probability, actors.<id>.outside_option.hazard, "
+                "actors.<id>.outside_option.rises_with.<n>.ratio, actors.<id>.tracks.<track>.initial|rate, "
+                "events.<id>.probability or protocol.<setting>"
             )
         return cls(tuple(int(part) if part.isdigit() else part for part in text.split(".")))
 
@@ -83,6 +93,17 @@ class ParameterKey:
         return int(self.path[3]) if self.path[0] == "actors" and self.path[2] == "red_lines" else None
 
     @property
+    def track(self) -> str | None:
+        return str(self.path[3]) if self.path[0] == "actors" and self.path[2] == "tracks" else None
+
+    @property
+    def covariate(self) -> int | None:
+        """The covariate's number, for an outside option's hazard ratio."""
+        if self.path[0] == "actors" and self.path[2:4] == ("outside_option", "rises_with"):
+            return int(self.path[4])
+        return None
+
+    @property
     def field(self) -> str:
         return str(self.path[-1])
 
@@ -96,10 +117,12 @@ class ParameterKey:
         """What sort of number it is: the evidence file's coding rules are per kind."""
         if self.path[0] == "protocol":
             return "setting"
-        if self.path[0] == "events" or self.field == "probability":
+        if self.path[0] == "events" or self.field in ("probability", "hazard", "deadline_believed"):
             return "probability"
         if self.field in ("above", "below"):
             return "threshold"
+        if self.field == "initial":
+            return "level"
         return self.field  # type: ignore[return-value]
 
     def label(self) -> str:
@@ -110,4 +133,10 @@ class ParameterKey:
             return f"{self.actor}: {self.issue.replace('_', ' ')} {self.field}"
         if self.line is not None:
             return f"{self.actor}: red line {self.line} {self.field}"
+        if self.track is not None:
+            return f"{self.actor}: {self.track.replace('_', ' ')} {self.field}"
+        if self.covariate is not None:
+            return f"{self.actor}: outside-option hazard ratio {self.covariate}"
+        if self.path[2] == "outside_option":
+            return f"{self.actor}: outside-option hazard"
         return f"{self.actor}: {self.field}"

@@ -86,19 +86,60 @@ def _findings(data: dict[str, Any]) -> Iterator[Finding]:
     issues = _mapping(data.get("issues"))
     actors = _mapping(data.get("actors"))
     rounds = _mapping(data.get("rounds"))
+    tracks = _tracks(actors)
     for issue_id in issues:
-        if issue_id in RESERVED_COLUMN_NAMES or issue_id.startswith(("utility_", "position_")):
+        if issue_id in RESERVED_COLUMN_NAMES or issue_id.startswith(("utility_", "position_", "track_")):
             yield (
                 ("issues", issue_id),
                 (f"{issue_id!r} is reserved for a results column; choose another issue id"),
             )
     yield from _check_actors(actors, issues, rounds)
+    yield from _check_tracks(actors, issues, rounds, tracks)
     yield from _check_rounds(rounds, actors, issues)
     deadline = _id(data.get("deadline"))
     if deadline is not None and deadline not in rounds:
         yield ("deadline",), _unknown("round", deadline, rounds)
+    world = _World(actors, issues, rounds, tracks)
     for event_id, event in _mapping(data.get("events")).items():
-        yield from _check_event(("events", event_id), _mapping(event), actors, issues, rounds)
+        yield from _check_event(("events", event_id), _mapping(event), world)
+
+
+class _World:
+    """What a condition or an event may name: actors, issues, rounds and tracks (raw mappings)."""
+
+    def __init__(
+        self, actors: dict[str, Any], issues: dict[str, Any], rounds: dict[str, Any], tracks: dict[str, Any]
+    ) -> None:
+        self.actors, self.issues, self.rounds, self.tracks = actors, issues, rounds, tracks
+
+
+def _tracks(actors: dict[str, Any]) -> dict[str, Any]:
+    """Every actor's tracks by id (the first owner of an id wins; duplicates are reported)."""
+    found: dict[str, Any] = {}
+    for spec in actors.values():
+        for track_id, track in _mapping(_mapping(spec).get("tracks")).items():
+            found.setdefault(track_id, track)
+    return found
+
+
+def _check_tracks(
+    actors: dict[str, Any], issues: dict[str, Any], rounds: dict[str, Any], tracks: dict[str, Any]
+) -> Iterator[Finding]:
+    """Track ids are unique across actors, start within their bounds, and freeze on known things."""
+    owners: dict[str, str] = {}
+    world = _World(actors, issues, rounds, tracks)
+    for actor_id, spec in actors.items():
+        for track_id, raw in _mapping(_mapping(spec).get("tracks")).items():
+            path: PathKey = ("actors", actor_id, "tracks", track_id)
+            if track_id in owners:
+                yield path, f"track {track_id!r} is already {owners[track_id]}'s; track ids must be unique"
+                continue
+            owners[track_id] = actor_id
+            track = _mapping(raw)
+            initial = track.get("initial")
+            yield from _check_within((*path, "initial"), initial, _bounds(track), f"track {track_id!r}")
+            if "frozen_when" in track:
+                yield from _check_condition((*path, "frozen_when"), track["frozen_when"], world)
 
 
 def _check_actors(
@@ -120,7 +161,7 @@ def _check_actors(
                 (*path, "stances", issue_id, "position"),
                 _mapping(stance).get("position"),
                 _bounds(issues[issue_id]),
-                issue_id,
+                f"issue {issue_id!r}",
             )
         if role in ("principal", "influencer"):
             yield from _check_saliences(path, role, stances, issues)
@@ -152,6 +193,42 @@ def _check_actors(
                     (f"only a principal can {line['action']!r}: an outsider's red line can only escalate"),
                 )
             yield from _check_threshold(where, line, issues)
+        if "outside_option" in spec:
+            yield from _check_outside_option((*path, "outside_option"), spec, role, issues, rounds, actors)
+
+
+def _check_outside_option(
+    path: PathKey,
+    spec: dict[str, Any],
+    role: str | None,
+    issues: dict[str, Any],
+    rounds: dict[str, Any],
+    actors: dict[str, Any],
+) -> Iterator[Finding]:
+    option = _mapping(spec.get("outside_option"))
+    if _id(option.get("action")) == "walk_out" and role != "principal":
+        yield (*path, "action"), "only a principal can walk out: an outsider's option can only escalate"
+    from_round = _id(option.get("from_round"))
+    if from_round is not None and from_round not in rounds:
+        yield (*path, "from_round"), _unknown("round", from_round, rounds)
+    stances = _mapping(spec.get("stances"))
+    tracks = _tracks(actors)
+    for index, raw in enumerate(_ids(option.get("rises_with"))):
+        covariate = _mapping(raw)
+        where: PathKey = (*path, "rises_with", index)
+        track_id = _id(covariate.get("track"))
+        if track_id is not None and track_id not in tracks:
+            yield (*where, "track"), _unknown("track", track_id, tracks)
+        for n, issue_id in enumerate(_ids(covariate.get("shortfall"))):
+            if _id(issue_id) is None:
+                continue
+            if issue_id not in issues:
+                yield (*where, "shortfall", n), _unknown("issue", issue_id, issues)
+            elif issue_id not in stances:
+                yield (
+                    (*where, "shortfall", n),
+                    f"the actor has no stance on {issue_id!r}, so the text there cannot fall short of it",
+                )
 
 
 def _check_saliences(
@@ -174,8 +251,9 @@ def _check_saliences(
 
 
 def _check_within(
-    path: PathKey, value: Any, bounds: tuple[float, float] | None, issue_id: str
+    path: PathKey, value: Any, bounds: tuple[float, float] | None, what: str
 ) -> Iterator[Finding]:
+    """A number or a distribution's support within bounds; ``what`` names them ("issue 'cap'")."""
     support = _support(value)
     if bounds is None or support is None:
         return
@@ -183,11 +261,10 @@ def _check_within(
         yield (
             path,
             (
-                f"lies outside the bounds of issue {issue_id!r} [{bounds[0]:g}, {bounds[1]:g}]: "
+                f"lies outside the bounds of {what} [{bounds[0]:g}, {bounds[1]:g}]: "
                 f"got [{support[0]:g}, {support[1]:g}]"
                 if support[0] != support[1]
-                else f"{support[0]:g} lies outside the bounds of issue {issue_id!r} "
-                f"[{bounds[0]:g}, {bounds[1]:g}]"
+                else f"{support[0]:g} lies outside the bounds of {what} [{bounds[0]:g}, {bounds[1]:g}]"
             ),
         )
 
@@ -201,7 +278,8 @@ def _check_threshold(path: PathKey, spec: dict[str, Any], issues: dict[str, Any]
         return
     for side in ("above", "below"):
         if side in spec:
-            yield from _check_within((*path, side), spec[side], _bounds(issues[issue_id]), issue_id)
+            bounds = _bounds(issues[issue_id])
+            yield from _check_within((*path, side), spec[side], bounds, f"issue {issue_id!r}")
 
 
 def _check_rounds(
@@ -230,13 +308,8 @@ def _check_rounds(
             seen.add(issue_id)
 
 
-def _check_event(
-    path: PathKey,
-    event: dict[str, Any],
-    actors: dict[str, Any],
-    issues: dict[str, Any],
-    rounds: dict[str, Any],
-) -> Iterator[Finding]:
+def _check_event(path: PathKey, event: dict[str, Any], world: _World) -> Iterator[Finding]:
+    actors, issues, rounds = world.actors, world.issues, world.rounds
     at = _mapping(event.get("at"))
     if _id(at.get("round")) is not None:
         if at["round"] not in rounds:
@@ -250,7 +323,7 @@ def _check_event(
                     (f"round {at['round']!r} has only {exchanges} exchanges, got exchange {exchange}"),
                 )
     if "when" in event:
-        yield from _check_condition((*path, "when"), event["when"], actors, issues, rounds)
+        yield from _check_condition((*path, "when"), event["when"], world)
     effects = event.get("effects")
     for index, effect in enumerate(_ids(effects)):
         effect = _mapping(effect)
@@ -267,18 +340,17 @@ def _check_event(
             yield (*where, "issue"), f"actor {actor_id!r} has no stance on issue {issue_id!r} to change"
 
 
-def _check_condition(
-    path: PathKey,
-    condition: Any,
-    actors: dict[str, Any],
-    issues: dict[str, Any],
-    rounds: dict[str, Any],
-) -> Iterator[Finding]:
+def _check_condition(path: PathKey, condition: Any, world: _World) -> Iterator[Finding]:
+    actors, issues, rounds = world.actors, world.issues, world.rounds
     condition = _mapping(condition)
     for combinator in ("all", "any", "none"):
         parts = condition.get(combinator)
         for index, part in enumerate(_ids(parts)):
-            yield from _check_condition((*path, combinator, index), part, actors, issues, rounds)
+            yield from _check_condition((*path, combinator, index), part, world)
+    if "track" in condition:
+        track_id = _id(_mapping(condition["track"]).get("track"))
+        if track_id is not None and track_id not in world.tracks:
+            yield (*path, "track", "track"), _unknown("track", track_id, world.tracks)
     if "text" in condition:
         yield from _check_threshold((*path, "text"), _mapping(condition["text"]), issues)
     if "position" in condition:

@@ -10,19 +10,39 @@ document so that they can be reported together with these structural errors.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import ConfigDict, Field, StrictBool, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, StrictBool, model_validator
 
 from sim.scenario.distributions import _Dist
 from sim.scenario.numbers import Count, Number
 from sim.scenario.protocols import ProtocolChoice, SingleTextSettings
-from sim.scenario.values import Frozen, SignedUnit, Uncertain, UnitInterval
+from sim.scenario.values import Frozen, SignedUnit, Uncertain, UnitInterval, within
 
 RESERVED_COLUMN_NAMES = frozenset(
-    {"replicate", "outcome", "round", "round_id", "exchange", "step", "actor", "by", "terms"}
+    {
+        "replicate", "outcome", "round", "round_id", "exchange", "step", "actor", "by", "terms",
+        "signed", "cause", "cause_label",
+    }
 )
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
+
+
+Checked = TypeVar("Checked", bound=Frozen)
+
+
+def _exactly_one(model: Checked, first: str, second: str) -> Checked:
+    """A model with two alternative fields must give exactly one of them."""
+    if (getattr(model, first) is None) == (getattr(model, second) is None):
+        raise ValueError(f"give exactly one of {first!r} or {second!r}")
+    return model
+
+
+def _check_bounds(bounds: tuple[float, float]) -> tuple[float, float]:
+    low, high = bounds
+    if not low < high:
+        raise ValueError(f"bounds must be [low, high] with low < high, got {list(bounds)}")
+    return low, high
 
 
 class Issue(Frozen):
@@ -38,9 +58,7 @@ class Issue(Frozen):
 
     @model_validator(mode="after")
     def _consistent(self) -> Issue:
-        low, high = self.bounds
-        if not low < high:
-            raise ValueError(f"bounds must be [low, high] with low < high, got {list(self.bounds)}")
+        low, high = _check_bounds(self.bounds)
         if not math.isfinite(high - low):
             raise ValueError(
                 f"bounds {list(self.bounds)} are so far apart that their width overflows; "
@@ -66,9 +84,7 @@ class OneSided(Frozen):
 
     @model_validator(mode="after")
     def _one_side(self) -> OneSided:
-        if (self.above is None) == (self.below is None):
-            raise ValueError("give exactly one of 'above' or 'below'")
-        return self
+        return _exactly_one(self, "above", "below")
 
 
 class Threshold(OneSided):
@@ -117,24 +133,6 @@ class RedLine(Threshold):
         return self
 
 
-class Actor(Frozen):
-    name: str
-    role: Literal["principal", "influencer", "mediator"]
-    capability: UnitInterval
-    patience: UnitInterval = 0.5
-    risk: SignedUnit = 0.0
-    reservation: UnitInterval = 0.0
-    deadline: str | None = Field(
-        default=None, description="Round after which this actor stops waiting and may walk out."
-    )
-    presses: tuple[str, ...] | None = Field(
-        default=None, description="Principals an influencer presses; all principals if omitted."
-    )
-    stances: dict[str, Stance] = Field(default_factory=dict)
-    red_lines: tuple[RedLine, ...] = ()
-    note: str = ""
-
-
 class Round(Frozen):
     venue: str
     format: Literal["indirect", "direct"] = "indirect"
@@ -164,6 +162,7 @@ class Condition(Frozen):
     text: Threshold | None = None
     position: PositionCondition | None = None
     utility: UtilityCondition | None = None
+    track: TrackCondition | None = None
     from_round: str | None = None
     all_of: tuple[Condition, ...] | None = Field(default=None, alias="all")
     any_of: tuple[Condition, ...] | None = Field(default=None, alias="any")
@@ -174,7 +173,7 @@ class Condition(Frozen):
         given = [name for name in type(self).model_fields if getattr(self, name) is not None]
         if len(given) != 1:
             raise ValueError(
-                "a condition has exactly one of: text, position, utility, from_round, all, any, "
+                "a condition has exactly one of: text, position, utility, track, from_round, all, any, "
                 f"none; got {given or 'none'}"
             )
         return self
@@ -183,6 +182,95 @@ class Condition(Frozen):
 class At(Frozen):
     round: str
     exchange: Count = Field(default=1, ge=1)
+
+
+class TrackCondition(OneSided):
+    """A track's current value, in the track's unit."""
+
+    track: str
+
+
+class Track(Frozen):
+    """A state of the world that moves while the talks go on, such as a nuclear programme's progress.
+
+    It starts at ``initial`` and moves by ``rate`` (in its unit) at the start of
+    every exchange after the first, within its bounds, except in an exchange
+    where ``frozen_when`` holds (an interim text that freezes it, say). Events,
+    conditions and outside options can read it.
+    """
+
+    label: str
+    unit: str
+    bounds: tuple[Number, Number]
+    initial: Uncertain
+    rate: Uncertain = Field(description="Change per exchange, in the track's unit.")
+    frozen_when: Condition | None = None
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Track:
+        _check_bounds(self.bounds)
+        return self
+
+
+class Covariate(Frozen):
+    """What an outside option's hazard rises with: a track's progress, or how little the text gives.
+
+    ``track``: the track's value, scaled to [0, 1] over its bounds.
+    ``shortfall``: the issues on which the actor judges the text on the table;
+    the covariate is 1 minus the actor's utility of the text on those issues
+    alone (its salience weights renormalised over them), 0 when the text sits
+    on its positions and 1 at the far end of every issue.
+    ``ratio`` is the hazard ratio between the covariate at 1 and at 0.
+    """
+
+    track: str | None = None
+    shortfall: tuple[str, ...] | None = Field(default=None, min_length=1)
+    ratio: Annotated[Uncertain, AfterValidator(within(1.0, 1000.0))]
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Covariate:
+        return _exactly_one(self, "track", "shortfall")
+
+
+class OutsideOption(Frozen):
+    """An actor's per-exchange hazard of taking its outside option while the talks go on.
+
+    Unlike a red line, which fires on a text that crosses it, this may fire at
+    any exchange: with probability ``hazard`` when every covariate is 0, and
+    rising with each covariate by its hazard ratio (docs/model.md section 9).
+    """
+
+    action: Literal["walk_out", "escalate"]
+    hazard: UnitInterval = Field(description="Per-exchange probability when every covariate is at 0.")
+    rises_with: tuple[Covariate, ...] = ()
+    from_round: str | None = Field(default=None, description="First round in which the option may be taken.")
+    label: str = ""
+
+
+class Actor(Frozen):
+    name: str
+    role: Literal["principal", "influencer", "mediator"]
+    capability: UnitInterval
+    patience: UnitInterval = 0.5
+    risk: SignedUnit = 0.0
+    reservation: UnitInterval = 0.0
+    deadline: str | None = Field(
+        default=None, description="Round after which this actor stops waiting and may walk out."
+    )
+    presses: tuple[str, ...] | None = Field(
+        default=None, description="Principals an influencer presses; all principals if omitted."
+    )
+    stances: dict[str, Stance] = Field(default_factory=dict)
+    red_lines: tuple[RedLine, ...] = ()
+    deadline_believed: UnitInterval = Field(
+        default=0.0,
+        description="Probability, per replicate, that the other principals know and believe this actor's "
+        "deadline, so that their concession clocks run to it too (0: a private deadline).",
+    )
+    outside_option: OutsideOption | None = None
+    tracks: dict[Identifier, Track] = Field(default_factory=dict)
+    note: str = ""
 
 
 ActorParameter = Literal["capability", "patience", "risk", "reservation", "position", "salience"]

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from sim.engine.outcomes import share_meaning
 from sim.errors import ResultsError
 from sim.store.manifest import Kind, Manifest, SweepManifest, read_manifest
 from sim.store.sweep_folder import SweepStore, tables_of
@@ -58,6 +59,11 @@ class Results:
                 if not part.is_file():
                     raise ResultsError(f"{part} is missing; the results folder is incomplete")
         return cls(path, loaded.document, loaded.info, batches)
+
+    @property
+    def share_meaning(self) -> str:
+        """What this folder's outcome shares are (a sweep always samples its inputs; a run with --sample)."""
+        return share_meaning(self.kind == "sweep" or bool(self.manifest.get("sampled")))
 
     @property
     def kind(self) -> str:

@@ -2,14 +2,17 @@
 
 Titles and axes carry units; actors, outcomes and scenarios keep one colour
 each across every figure (sim.report.palette). One module per question a
-figure answers: how the talks end (outcomes), where the actors stand
-(positions), who moved towards whom in a forecasting model (moves), which
-inputs matter (inputs), several models' predictions as dots (models), and
-several folders side by side (compare).
+figure answers: how the talks end (outcomes), what ended them (causes), where
+the actors stand (positions), who moved towards whom in a forecasting model
+(moves), which inputs matter (inputs) and how each outcome's share follows its
+most influential input (drivers), several models' predictions as dots
+(models), and several folders side by side (compare).
 """
 
-from sim.report.figures.common import FAN_REPLICATE_LIMIT, TEMPLATE, Share, outcome_shares
+from sim.report.figures.causes import outcome_causes
+from sim.report.figures.common import FAN_REPLICATE_LIMIT, TEMPLATE, Share, outcome_shares, wilson_interval
 from sim.report.figures.compare import compare_probabilities, compare_terms
+from sim.report.figures.drivers import Driver, driver_lines, find_drivers, outcome_drivers
 from sim.report.figures.inputs import influential_parameters, parallel_inputs, sensitivity_ranking
 from sim.report.figures.models import model_dots
 from sim.report.figures.moves import who_moved
@@ -19,11 +22,16 @@ from sim.report.figures.positions import position_fans, run_positions, run_utili
 __all__ = [
     "FAN_REPLICATE_LIMIT",
     "TEMPLATE",
+    "Driver",
     "Share",
     "compare_probabilities",
     "compare_terms",
+    "driver_lines",
+    "find_drivers",
     "influential_parameters",
     "model_dots",
+    "outcome_causes",
+    "outcome_drivers",
     "outcome_probabilities",
     "outcome_shares",
     "parallel_inputs",
@@ -34,4 +42,5 @@ __all__ = [
     "sensitivity_ranking",
     "terms_distribution",
     "who_moved",
+    "wilson_interval",
 ]

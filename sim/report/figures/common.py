@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
-from scipy.stats import binomtest
+from scipy.stats import norm
 
 from sim.engine.outcomes import OUTCOME_LABELS
 from sim.report.plain import plain
 from sim.store.results import Results
 
 TEMPLATE = "plotly_white"
-OUTCOME_COLUMNS = frozenset({"sample", "replicate", "outcome", "round", "round_id", "exchanges", "by"})
+OUTCOME_COLUMNS = frozenset(
+    {"sample", "replicate", "outcome", "round", "round_id", "exchanges", "by"}
+    | {"signed", "cause", "cause_label"}
+)
 FAN_REPLICATE_LIMIT = 20_000  # fan charts summarise at most this many replicates (the first ones)
 
 
@@ -31,15 +35,29 @@ class Share:
         return self.count / self.total if self.total else float("nan")
 
 
+def wilson_interval(
+    hits: np.ndarray, trials: np.ndarray, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """The Wilson score interval of hits/trials, elementwise: unlike p +- z se it stays inside [0, 1] and
+    does not collapse to a point at 0 or all hits."""
+    hits, trials = np.asarray(hits, dtype=float), np.asarray(trials, dtype=float)
+    z = norm.ppf(0.5 + confidence / 2)
+    share = hits / trials
+    scale = 1 + z**2 / trials
+    centre = (share + z**2 / (2 * trials)) / scale
+    half = z / scale * np.sqrt(share * (1 - share) / trials + z**2 / (4 * trials**2))
+    return centre - half, centre + half
+
+
 def outcome_shares(outcomes: pd.DataFrame) -> list[Share]:
-    """Each outcome class's share with its 95 % Wilson score interval."""
+    """Each outcome class's share with its 95 % Wilson score interval (Wilson 1927)."""
     total = len(outcomes)
-    shares = []
-    for label in OUTCOME_LABELS:
-        count = int((outcomes.outcome == label).sum())
-        interval = binomtest(count, total).proportion_ci(confidence_level=0.95, method="wilson")
-        shares.append(Share(label, count, total, float(interval.low), float(interval.high)))
-    return shares
+    counts = np.array([int((outcomes.outcome == label).sum()) for label in OUTCOME_LABELS])
+    low, high = wilson_interval(counts, np.full(len(counts), max(total, 1)))
+    return [
+        Share(label, int(n), total, float(lo), float(hi))
+        for label, n, lo, hi in zip(OUTCOME_LABELS, counts, low, high, strict=True)
+    ]
 
 
 def round_guides(figure: go.Figure, results: Results) -> None:

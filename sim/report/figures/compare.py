@@ -1,4 +1,4 @@
-"""Several results folders side by side: outcome probabilities and terms, one colour each."""
+"""Several results folders side by side: outcome shares of simulated replicates and terms, one colour each."""
 
 from __future__ import annotations
 
@@ -29,14 +29,15 @@ def compare_probabilities(named: list[tuple[str, pd.DataFrame, str]], by: str = 
                     "array": [s.high - s.share for s in shares],
                     "arrayminus": [s.share - s.low for s in shares],
                 },
-                hovertemplate=f"{plain(name)}: %{{x}} %{{y:.1%}}<extra></extra>",
+                hovertemplate=f"{plain(name)}: %{{x}} %{{y:.1%}} of simulated replicates<extra></extra>",
             )
         )
     figure.update_layout(
         template=TEMPLATE,
         barmode="group",
-        title=f"Outcome probabilities by {by}, with 95% Wilson intervals",
-        yaxis={"title": "probability (share of replicates)", "tickformat": ".0%"},
+        title=f"Outcome shares of simulated replicates by {by},<br>"
+        "with 95% Wilson intervals of the simulated share",
+        yaxis={"title": "share of simulated replicates", "tickformat": ".0%"},
         xaxis_title="outcome",
     )
     return figure

@@ -1,6 +1,8 @@
-"""How the talks end: outcome probabilities, agreed terms, and when they end."""
+"""How the talks end: outcome shares of the simulated replicates, agreed terms, and when they end."""
 
 from __future__ import annotations
+
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -14,7 +16,16 @@ from sim.report.plain import plain
 from sim.store.results import Results
 
 
-def outcome_probabilities(outcomes: pd.DataFrame, title_suffix: str = "") -> go.Figure:
+def wrap_title(text: str, width: int = 36) -> str:
+    """Text, shown verbatim, broken into lines of at most ``width`` characters for an axis or a legend."""
+    return "<br>".join(plain(line) for line in textwrap.wrap(text, width)) or plain(text)
+
+
+def outcome_probabilities(
+    outcomes: pd.DataFrame, title_suffix: str = "", meaning: str = "share of simulated replicates"
+) -> go.Figure:
+    """Each outcome's share of the simulated replicates: a property of the model under its coded inputs,
+    which ``meaning`` spells out on the axis, and not a probability of the world."""
     shares = outcome_shares(outcomes)
     figure = go.Figure(
         go.Bar(
@@ -30,14 +41,16 @@ def outcome_probabilities(outcomes: pd.DataFrame, title_suffix: str = "") -> go.
             text=[f"{s.share:.1%}" for s in shares],
             textposition="outside",
             customdata=[[s.count, s.total, s.low, s.high] for s in shares],
-            hovertemplate="%{x}: %{y:.1%} (%{customdata[0]} of %{customdata[1]})<br>"
-            "95% Wilson interval %{customdata[2]:.1%} to %{customdata[3]:.1%}<extra></extra>",
+            hovertemplate="%{x}: %{y:.1%} of simulated replicates (%{customdata[0]} of %{customdata[1]})"
+            "<br>95% Wilson interval of the simulated share %{customdata[2]:.1%} to %{customdata[3]:.1%}"
+            "<extra></extra>",
         )
     )
     figure.update_layout(
         template=TEMPLATE,
-        title=f"How the talks end{title_suffix}: probability of each outcome, with 95% Wilson intervals",
-        yaxis={"title": "probability (share of replicates)", "tickformat": ".0%", "range": [0, 1.05]},
+        title=f"How the talks end{title_suffix}: share of simulated replicates in each outcome,<br>"
+        "with 95% Wilson intervals of the simulated share",
+        yaxis={"title": wrap_title(meaning), "tickformat": ".0%", "range": [0, 1.05]},
         xaxis_title="outcome",
     )
     return figure
