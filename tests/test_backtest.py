@@ -392,45 +392,6 @@ def test_bad_protocol_and_a_foreign_out_folder_exit_2(tmp_path, capsys):
     assert [p.name for p in foreign.iterdir()] == ["notes.txt"]
 
 
-# --- the shipped cases, end to end --------------------------------------------------------
-
-
-def test_shipped_cases_backtest_and_report(tmp_path, capsys):
-    cases = SCENARIOS / "cases"
-    for path in sorted(cases.glob("*.yaml")):
-        assert "source:" in path.read_text()
-    out = tmp_path / "out"
-    result = dipsim("backtest", cases, "--out", out, "--replicates", 4, "--sample")
-    assert result.returncode == 0, result.stderr
-    table = Results.open(out).backtest()
-    assert set(table.case) == {"jcpoa_2015", "jpoa_2013"}
-    assert set(table.protocol) == set(protocol_names("all"))
-    assert ((table.low <= table.actual) & (table.actual <= table.high)).all()
-    assert "Mean absolute error (normalised by issue range)" in result.stdout
-
-    html_path = tmp_path / "report.html"
-    code, _, stderr = cli(capsys, "report", out, "--out", html_path)
-    assert code == 0, stderr
-    html = html_path.read_text()
-    assert 'id="figure-1"' in html and 'id="figure-2"' in html and "jcpoa_2015" in html
-    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", html)  # self-contained
-    built = report_for(Results.open(out))
-    assert [s.title for s in built.sections] == ["Predicted against actual", "Error by protocol", "Per case"]
-    scatter = built.sections[0].figures[0]
-    points = [trace for trace in scatter.data if trace.mode == "markers"]
-    assert sum(len(trace.x) for trace in points) == len(table)
-    nash = table[table.protocol == "nash"]
-    (drawn,) = [trace for trace in points if trace.name == "nash"]
-    np.testing.assert_allclose(drawn.x, (nash.actual - nash.low) / (nash.high - nash.low))
-    np.testing.assert_allclose(drawn.y, (nash.predicted - nash.low) / (nash.high - nash.low))
-    bars = built.sections[1].figures[0].data[0]
-    assert [x.split(" ")[0] for x in bars.x] == [s.protocol for s in protocol_scores(table)]
-    if BROWSER is not None:
-        dom, log = render(html_path)
-        assert console_errors(log) == []
-        assert len(rendered_figures(dom)) == 2
-
-
 def test_case_text_is_documented():
     """docs/backtest.md shows the format that the shipped cases use."""
     docs = (Path(__file__).resolve().parent.parent / "docs" / "backtest.md").read_text()
