@@ -65,3 +65,13 @@ rounds:
     agenda: [cap]
     exchanges: 3
 """
+
+
+# A valid case's dates and sources, for tests that need a backtest case but test something else.
+CASE_DATES = (
+    "outcome: deal\n"
+    "coded_as_of: 2001-01-10\n"
+    "milestone: {date: 2001-02-01, what: the summit}\n"
+    "outcome_date: 2001-03-01\n"
+    "sources: [{date: 2001-01-05, title: a briefing}]\n"
+)

@@ -1,11 +1,12 @@
 """`dipsim backtest`: cases whose truth is known by construction score as they must.
 
-The synthetic cases put the actual outcome exactly where one protocol's
-closed form lands (the capability x salience weighted mean, the weighted
-median), or make a deal impossible so the bargaining protocol must predict the
-status quo. Expected values are computed here from the scenario's numbers,
-never copied from the program's output; line numbers in error messages are
-found in the case text, never hard-coded.
+The synthetic cases put the agreed terms exactly where one closed form lands
+(the capability x salience weighted mean, the weighted median), or make a deal
+impossible so the bargaining protocol must predict the status quo and a
+stalemate. Expected values are computed here from the scenario's numbers and the
+scoring rules' definitions (Brier 1950; the log score; the leave-one-out base
+rate), never copied from the program's output; line numbers in error messages
+are found in the case text, never hard-coded.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import pytest
 from sim.cli import main
 from sim.experiments.backtest.cases import CaseError, load_cases, read_case
 from sim.experiments.backtest.harness import run_backtest
-from sim.experiments.backtest.scores import protocol_scores
+from sim.experiments.backtest.predictions import BASELINES
+from sim.experiments.backtest.scores import Comparison, brier, log_score, score_tables
 from sim.experiments.run import RunSettings
 from sim.experiments.side_by_side import protocol_names
 from sim.report.build import report_for
@@ -80,8 +82,20 @@ def scenario_text(name: str, red_lines: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def case_text(scenario: str, actual: float, extra: str = "") -> str:
-    return f"scenario: {scenario}\nactual:\n  cap: {actual!r}\nsource: constructed for the test\n{extra}"
+DATES = (
+    "coded_as_of: 2001-01-10\n"
+    "milestone: {date: 2001-02-01, what: the summit}\n"
+    "outcome_date: 2001-03-01\n"
+    "sources:\n"
+    "  - {date: 2001-01-05, title: a briefing, publisher: Nobody, url: 'http://example.org/a'}\n"
+)
+
+
+def case_text(scenario: str, actual: float | None, outcome: str = "deal", extra: str = "") -> str:
+    terms = "" if actual is None else f"actual:\n  cap: {actual!r}\n"
+    return (
+        f"scenario: {scenario}\noutcome: {outcome}\n{terms}source: constructed for the test\n{DATES}{extra}"
+    )
 
 
 def write_cases(folder: Path, cases: dict[str, str]) -> Path:
@@ -96,7 +110,7 @@ def write_cases(folder: Path, cases: dict[str, str]) -> Path:
 SYNTHETIC_CASES = {
     "mean_truth": case_text("s/synthetic.yaml", weighted_mean()),
     "median_truth": case_text("s/synthetic.yaml", weighted_median()),
-    "deadlock": case_text("s/deadlock.yaml", 50.0),
+    "deadlock": case_text("s/deadlock.yaml", None, outcome="stalemate"),
 }
 
 
@@ -111,8 +125,13 @@ def synthetic(tmp_path_factory) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="module")
-def table(synthetic) -> pd.DataFrame:
+def terms(synthetic) -> pd.DataFrame:
     return Results.open(synthetic[1]).backtest()
+
+
+@pytest.fixture(scope="module")
+def classes(synthetic) -> pd.DataFrame:
+    return Results.open(synthetic[1]).backtest_classes()
 
 
 def cli(capsys: pytest.CaptureFixture, *args: object) -> tuple[int, str, str]:
@@ -122,74 +141,80 @@ def cli(capsys: pytest.CaptureFixture, *args: object) -> tuple[int, str, str]:
     return code, out, err
 
 
-def row(table: pd.DataFrame, case: str, protocol: str) -> pd.Series:
-    (index,) = np.flatnonzero((table.case == case) & (table.protocol == protocol))
+def row(table: pd.DataFrame, case: str, predictor: str) -> pd.Series:
+    (index,) = np.flatnonzero((table.case == case) & (table.predictor == predictor))
     return table.iloc[index]
 
 
-# --- scores of cases whose truth is known ------------------------------------------------
+# --- the scoring rules, by hand ----------------------------------------------------------------
+
+
+def test_brier_and_log_scores_by_hand():
+    """Brier: sum_k (p_k - o_k)^2; log: -ln((n + 1/2) / (N + 2)) of the class that happened."""
+    shares = {"deal": 0.6, "breakdown": 0.3, "escalation": 0.1, "stalemate": 0.0}
+    assert brier(shares, "deal") == pytest.approx(0.4**2 + 0.3**2 + 0.1**2)
+    assert brier(shares, "stalemate") == pytest.approx(0.6**2 + 0.3**2 + 0.1**2 + 1.0)
+    counts = {"deal": 6.0, "breakdown": 3.0, "escalation": 1.0, "stalemate": 0.0}
+    assert log_score(counts, "deal") == pytest.approx(-np.log(6.5 / 12))
+    assert log_score(counts, "stalemate") == pytest.approx(-np.log(0.5 / 12))  # finite, and large
+    uniform = {label: 1.0 for label in shares}
+    assert brier({k: 0.25 for k in shares}, "deal") == 0.75 and log_score(uniform, "deal") == pytest.approx(
+        np.log(4)
+    )
+
+
+def test_the_base_rate_leaves_the_case_itself_out(classes):
+    """Cases: deal, deal, stalemate. For a deal the others are one deal and one stalemate (1/2, 1/2);
+    for the stalemate they are two deals. Brier and log follow from those counts alone."""
+    mean_truth = row(classes, "mean_truth", "base_rate")
+    assert (mean_truth.share_deal, mean_truth.share_stalemate) == (0.5, 0.5)
+    assert mean_truth.brier == pytest.approx(0.25 + 0.25)
+    assert mean_truth.log == pytest.approx(-np.log(1.5 / 4))
+    deadlock = row(classes, "deadlock", "base_rate")
+    assert (deadlock.share_deal, deadlock.share_stalemate) == (1.0, 0.0)
+    assert deadlock.brier == pytest.approx(2.0) and deadlock.log == pytest.approx(-np.log(0.5 / 4))
+    uniform = classes[classes.predictor == "uniform"]
+    assert (uniform.brier == 0.75).all() and np.allclose(uniform.log, np.log(4))
+
+
+def test_a_forecast_counts_as_a_deal_and_a_deadlock_as_a_stalemate(classes):
+    assert row(classes, "mean_truth", "compromise").share_deal == 1.0  # a forecasting model
+    stuck = row(classes, "deadlock", "single_text")
+    assert stuck.share_stalemate == 1.0 and stuck.brier == 0.0
+    assert row(classes, "deadlock", "compromise").brier == 2.0  # certain of a deal that never came
+
+
+# --- the terms, and the naive baselines ---------------------------------------------------------
+
+
+def test_the_term_baselines_by_hand(terms):
+    """Status quo 30; the strongest actor A (capability 1.0) at 0; the c x s weighted mean and median."""
+    for case in ("mean_truth", "median_truth"):
+        assert row(terms, case, "status_quo").predicted == STATUS_QUO
+        assert row(terms, case, "strongest_actor").predicted == 0.0
+        assert row(terms, case, "opening_mean").predicted == pytest.approx(weighted_mean(), abs=1e-12)
+        assert row(terms, case, "opening_median").predicted == pytest.approx(weighted_median(), abs=1e-12)
+    assert row(terms, "mean_truth", "opening_mean").normalised_error == pytest.approx(0, abs=1e-12)
+    assert row(terms, "median_truth", "opening_median").normalised_error == pytest.approx(0, abs=1e-12)
 
 
 def test_the_synthetic_truths_differ():
-    """Otherwise the two truth tests below could not tell the models apart."""
+    """Otherwise the truth tests could not tell the predictors apart."""
     assert abs(weighted_mean() - weighted_median()) > 10
 
 
-def test_actual_at_the_weighted_mean_scores_compromise_zero_and_first(table):
-    assert row(table, "mean_truth", "compromise").normalised_error == pytest.approx(0, abs=1e-12)
-    ranking = protocol_scores(table[table.case == "mean_truth"])
-    assert ranking[0].protocol == "compromise"
-    assert ranking[1].mae > 1e-6  # first on merit, not by a tie on names
+def test_only_deals_have_terms_scored(terms):
+    assert set(terms.case) == {"mean_truth", "median_truth"}
+    predictors = [*protocol_names("all"), "status_quo", "strongest_actor", "opening_mean", "opening_median"]
+    assert len(terms) == 2 * len(predictors)
+    assert (terms.low == LOW).all() and (terms.high == HIGH).all() and (terms.unit == "%").all()
+    np.testing.assert_array_equal(terms.abs_error, np.abs(terms.predicted - terms.actual))
+    np.testing.assert_array_equal(terms.normalised_error, terms.abs_error / (terms.high - terms.low))
 
 
-def test_actual_at_the_weighted_median_scores_weighted_median_zero(table):
-    assert row(table, "median_truth", "weighted_median").normalised_error == pytest.approx(0, abs=1e-12)
-    ranking = protocol_scores(table[table.case == "median_truth"])
-    assert ranking[0].mae == pytest.approx(0, abs=1e-12)
-    assert "compromise" not in [s.protocol for s in ranking if s.mae < 1e-12]
-
-
-def test_errors_are_absolute_and_normalised_by_the_issue_range(table):
-    assert len(table) == 3 * len(PROTOCOL_NAMES)  # case x issue x protocol
-    assert (table.low == LOW).all() and (table.high == HIGH).all() and (table.unit == "%").all()
-    np.testing.assert_array_equal(table.abs_error, np.abs(table.predicted - table.actual))
-    np.testing.assert_array_equal(table.normalised_error, table.abs_error / (table.high - table.low))
-
-
-def test_mean_error_per_protocol_is_the_mean_over_the_table_rows(table):
-    for score in protocol_scores(table):
-        errors = [
-            e for p, e in zip(table.protocol, table.normalised_error, strict=True) if p == score.protocol
-        ]
-        assert score.count == len(errors) == 3
-        assert score.mae == pytest.approx(sum(errors) / len(errors), rel=1e-12, abs=1e-15)
-    maes = [s.mae for s in protocol_scores(table)]
-    assert maes == sorted(maes)
-
-
-def test_ranking_breaks_ties_by_name():
-    tied = pd.DataFrame(
-        {
-            "protocol": ["zeta", "alpha", "mid", "zeta", "alpha", "mid"],
-            # both 0.15, but in floating point alpha's (0.1 + 0.2) / 2 is a hair above zeta's 0.3 / 2
-            "normalised_error": [0.3, 0.1, 0.5, 0.0, 0.2, 0.0],
-        }
-    )
-    assert [s.protocol for s in protocol_scores(tied)] == ["alpha", "zeta", "mid"]
-    assert [s.count for s in protocol_scores(tied)] == [2, 2, 2]
-
-
-def test_bargaining_without_a_deal_predicts_the_status_quo(table):
-    stuck = row(table, "deadlock", "single_text")
-    assert stuck.settled_share == 0
-    assert stuck.predicted == STATUS_QUO
-    forecast = row(table, "deadlock", "compromise")  # red lines do not bind a forecast
-    assert forecast.settled_share == 1 and forecast.predicted == pytest.approx(weighted_mean(), abs=1e-9)
-
-
-def test_predictions_are_read_back_from_the_run_folders(synthetic, table):
+def test_predictions_are_read_back_from_the_run_folders(synthetic, terms, classes):
     _, out = synthetic
-    for (case, protocol), rows in table.groupby(["case", "protocol"]):
+    for (case, protocol), rows in terms[terms.kind == "protocol"].groupby(["case", "predictor"]):
         run = Results.open(out / "runs" / case / protocol)
         assert run.kind == "run" and run.manifest["protocol"] == protocol
         outcomes = run.table("outcomes")
@@ -197,21 +222,11 @@ def test_predictions_are_read_back_from_the_run_folders(synthetic, table):
         held = np.where(settled, outcomes.cap, run.issues["cap"]["status_quo"])
         assert rows.predicted.iloc[0] == np.median(held)
         assert rows.settled_share.iloc[0] == settled.mean()
+        shares = row(classes, case, protocol)
+        assert shares.share_deal == (outcomes.outcome.isin(["deal", "forecast"])).mean()
 
 
-def test_manifest_records_every_case_text(synthetic):
-    _, out = synthetic
-    manifest = Results.open(out).manifest
-    assert manifest["kind"] == "backtest" and manifest["protocols"] == protocol_names("all")
-    assert set(manifest["cases"]) == set(SYNTHETIC_CASES)
-    for name, text in SYNTHETIC_CASES.items():
-        assert manifest["cases"][name]["text"] == text
-        assert len(manifest["cases"][name]["sha256"]) == 64
-    assert pd.read_csv(out / "backtest.csv").shape == (3 * len(PROTOCOL_NAMES), 11)
-    assert not list(out.parent.glob(".*partial"))  # the staging folder was renamed into place
-
-
-def test_median_over_sampled_replicates_and_same_seed_same_bytes(tmp_path):
+def test_coverage_reads_the_5_to_95_range_over_sampled_replicates(tmp_path):
     scenario = scenario_text("uncertain").replace(
         "{position: 60.0,", "{position: {dist: uniform, low: 20, high: 80},"
     )
@@ -219,114 +234,175 @@ def test_median_over_sampled_replicates_and_same_seed_same_bytes(tmp_path):
     (cases_dir / "s").mkdir(parents=True)
     (cases_dir / "s" / "uncertain.yaml").write_text(scenario)
     (cases_dir / "u.yaml").write_text(case_text("s/uncertain.yaml", 50.0))
-    settings = RunSettings(seed=7, replicates=9, sample=True)
+    settings = RunSettings(seed=7, replicates=40, sample=True)
     names = ["compromise", "weighted_median"]
     for out in (tmp_path / "one", tmp_path / "two"):
         run_backtest(load_cases(cases_dir), names, settings, out, cases_dir)
-    assert (tmp_path / "one" / "backtest.parquet").read_bytes() == (
-        tmp_path / "two" / "backtest.parquet"
-    ).read_bytes()
+    for table in ("backtest", "classes"):
+        assert (tmp_path / "one" / f"{table}.parquet").read_bytes() == (
+            tmp_path / "two" / f"{table}.parquet"
+        ).read_bytes()
     scored = Results.open(tmp_path / "one").backtest()
-    terms = Results.open(tmp_path / "one" / "runs" / "u" / "compromise").table("outcomes").cap
-    assert terms.nunique() > 1  # the replicates really differ
-    assert row(scored, "u", "compromise").predicted == np.median(terms)
+    held = Results.open(tmp_path / "one" / "runs" / "u" / "compromise").table("outcomes").cap.to_numpy()
+    assert len(set(held)) > 1  # the replicates really differ
+    mine = row(scored, "u", "compromise")
+    assert mine.predicted == np.median(held)
+    assert (mine.p05, mine.p95) == (np.quantile(held, 0.05), np.quantile(held, 0.95))
+    assert mine.covered == (mine.p05 <= 50.0 <= mine.p95)
+    samples = Results.open(tmp_path / "one" / "runs" / "u" / "compromise").table("samples")
+    b = samples["actors.B.stances.cap.position"].to_numpy()  # the baseline sees the same draws
+    weights = np.array([1.0 * 0.8, 0.6 * 0.5, 0.9 * 0.7])
+    expected = (weights[0] * 0.0 + weights[1] * b + weights[2] * 100.0) / weights.sum()
+    assert row(scored, "u", "opening_mean").predicted == pytest.approx(np.median(expected), rel=1e-12)
+
+
+# --- across cases: means, bootstrap, verdicts ----------------------------------------------------
+
+
+def test_scores_are_means_over_cases_with_a_bootstrap_interval(classes, terms):
+    scores = score_tables(classes, terms, seed=1)
+    for predictor in ("single_text", "uniform", "base_rate"):
+        mine = classes[classes.predictor == predictor]
+        score = scores.of(predictor, "brier")
+        assert score.value == pytest.approx(mine.brier.mean()) and score.count == 3
+        assert score.low <= score.value <= score.high
+        assert scores.of(predictor, "log").value == pytest.approx(mine.log.mean())
+    uniform = scores.of("uniform", "brier")
+    assert (uniform.low, uniform.high) == (0.75, 0.75)  # the same on every case: no spread to resample
+    mae = scores.of("opening_mean", "mae")
+    assert mae.value == pytest.approx(terms[terms.predictor == "opening_mean"].normalised_error.mean())
+    assert scores.of("uniform", "mae") is None  # a class baseline makes no forecast of the terms
+    again = score_tables(classes, terms, seed=1)
+    assert again == scores  # the same seed, the same resamples
+
+
+def test_a_verdict_needs_the_whole_interval_of_the_difference():
+    """Lower is better for Brier: beats it only if the interval lies below 0, worse if above."""
+    assert Comparison("p", "brier", "uniform", -0.2, -0.3, -0.1).verdict == "beats it"
+    assert Comparison("p", "brier", "uniform", -0.2, -0.3, 0.1).verdict == "within noise"
+    assert Comparison("p", "brier", "uniform", 0.2, 0.1, 0.3).verdict == "worse"
+
+
+def test_every_protocol_is_compared_with_the_best_baseline(classes, terms):
+    scores = score_tables(classes, terms, seed=1)
+    brier_baselines = [scores.of(b, "brier") for b in ("uniform", "base_rate")]
+    best = min(brier_baselines, key=lambda s: s.value)
+    compared = [c for c in scores.comparisons if c.metric == "brier"]
+    assert {c.protocol for c in compared} == set(protocol_names("all"))
+    assert {c.baseline for c in compared} == {best.predictor}
+    for c in compared:
+        assert c.difference == pytest.approx(scores.of(c.protocol, "brier").value - best.value)
+
+
+def test_manifest_records_every_case_text_and_its_dates(synthetic):
+    _, out = synthetic
+    manifest = Results.open(out).manifest
+    assert manifest["kind"] == "backtest" and manifest["protocols"] == protocol_names("all")
+    assert manifest["baselines"] == list(BASELINES)
+    assert set(manifest["cases"]) == set(SYNTHETIC_CASES)
+    for name, text in SYNTHETIC_CASES.items():
+        info = manifest["cases"][name]
+        assert info["text"] == text and len(info["sha256"]) == 64
+        assert (info["coded_as_of"], info["outcome_date"]) == ("2001-01-10", "2001-03-01")
+        assert info["sources"][0]["date"] == "2001-01-05"
+    assert manifest["cases"]["deadlock"]["outcome"] == "stalemate"
+    assert pd.read_csv(out / "classes.csv").shape[0] == 3 * (len(PROTOCOL_NAMES) + 2)
+    assert not list(out.parent.glob(".*partial"))  # the staging folder was renamed into place
 
 
 # --- the command --------------------------------------------------------------------------
 
 
-def printed_case_table(stdout: str, case: str) -> dict[str, dict[str, float]]:
-    """Parse one printed case table into {row label: {column: value}}."""
-    block = stdout.split(f"\n{case}  (", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
-    columns = block[0].split()
-    parsed = {}
-    for line in block[1:]:
-        if line.strip().startswith(("settled", "actual:")) or line.startswith("        "):
-            continue
-        cells = line.split()
-        label = " ".join(cells[: -len(columns)])
-        parsed[label] = dict(zip(columns, map(float, cells[-len(columns) :]), strict=True))
-    return parsed
-
-
-def test_printed_backtest_agrees_with_the_table(tmp_path):
+def test_printed_backtest_agrees_with_the_tables(tmp_path):
     cases_dir = write_cases(tmp_path / "cases", SYNTHETIC_CASES)
     out = tmp_path / "out"
     result = dipsim("backtest", cases_dir, "--out", out, "--seed", 1)
     assert result.returncode == 0, result.stderr
-    table = Results.open(out).backtest()
-    for case in SYNTHETIC_CASES:
-        printed = printed_case_table(result.stdout, case)["cap (%)"]
-        assert printed["actual"] == pytest.approx(table[table.case == case].actual.iloc[0], rel=1e-3)
-        for protocol in protocol_names("all"):
-            assert printed[protocol] == pytest.approx(
-                row(table, case, protocol).predicted, rel=1e-3, abs=1e-9
-            )
-    maes = dict(re.findall(r"^  (\w+)\s+(\d\.\d{4})   over 3 case-issues$", result.stdout, re.M))
-    means = table.groupby("protocol").normalised_error.mean()
-    assert maes == {p: f"{means[p]:.4f}" for p in protocol_names("all")}
-    ranking = result.stdout.split("Ranking (lowest error first, ties by name):\n", 1)[1].splitlines()[0]
-    ranked = [s.protocol for s in protocol_scores(table)]
-    assert ranking == "  " + "  ".join(f"{n}. {name}" for n, name in enumerate(ranked, start=1))
-    assert "Baselines to beat" in result.stdout
+    classes = Results.open(out).backtest_classes()
+    block = result.stdout.split("\ndeadlock  (", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert "stalemate on 2001-03-01; coded as of 2001-01-10, before 2001-02-01: the summit" in block[0]
+    for line in block[2 : 2 + len(PROTOCOL_NAMES) + 2]:
+        cells = line.split()
+        mine = row(classes, "deadlock", cells[0])
+        assert cells[-2] == f"{mine.brier:.3f}" and cells[-1] == f"{mine.log:.2f}"
+    assert "Scores over 3 cases" in result.stdout
+    assert "Each protocol against the best baseline" in result.stdout
+    assert re.search(r"^(No protocol beats|Beyond noise, only these beat)", result.stdout, re.M)
 
 
-def test_json_says_the_same_as_the_table(tmp_path, capsys):
-    cases_dir = write_cases(tmp_path / "cases", {"mean_truth": SYNTHETIC_CASES["mean_truth"]})
+def test_json_gives_every_predictors_scores(tmp_path, capsys):
+    cases_dir = write_cases(tmp_path / "cases", SYNTHETIC_CASES)
     out = tmp_path / "out"
     code, stdout, stderr = cli(
         capsys, "backtest", cases_dir, "--out", out, "--protocol", "compromise,nash", "--json"
     )
     assert code == 0, stderr
     summary = json.loads(stdout)
-    table = Results.open(out).backtest()
-    (case,) = summary["cases"]
-    (issue,) = case["issues"]
-    assert issue["predicted"] == {p: row(table, "mean_truth", p).predicted for p in ("compromise", "nash")}
-    assert summary["ranking"][0] == "compromise"
-    assert summary["mean_absolute_error"]["nash"] == {
-        "normalised": row(table, "mean_truth", "nash").normalised_error,
-        "case_issues": 1,
-    }
+    classes, terms = Results.open(out).backtest_classes(), Results.open(out).backtest()
+    assert set(summary["scores"]) == {"compromise", "nash", *BASELINES}
+    for entry in summary["scores"].values():
+        assert set(entry) >= {"brier", "log", "mae", "coverage"}
+    assert summary["scores"]["nash"]["brier"] == pytest.approx(
+        classes[classes.predictor == "nash"].brier.mean()
+    )
+    assert summary["scores"]["uniform"]["mae"] is None and summary["scores"]["status_quo"]["brier"] is None
+    mine = terms[terms.predictor == "opening_median"]
+    assert summary["scores"]["opening_median"]["mae"] == pytest.approx(mine.normalised_error.mean())
+    (deadlock,) = [c for c in summary["cases"] if c["case"] == "deadlock"]
+    assert deadlock["outcome"] == "stalemate" and deadlock["terms"] == []
+    assert {c["verdict"] for c in summary["against_best_baseline"]} <= {"beats it", "within noise", "worse"}
 
 
 # --- bad cases ----------------------------------------------------------------------------
 
+GOOD = "scenario: s/synthetic.yaml\noutcome: deal\nactual:\n  cap: 5\nsource: x\n"
 BAD_CASES = {
-    "unknown_key": (
-        "scenario: s/synthetic.yaml\nactual: {cap: 5}\nsource: x\ncolour: red\n",
-        "colour",
-        "unknown key",
+    "unknown_key": (GOOD + DATES + "colour: red\n", "colour", "unknown key"),
+    "no_source": (GOOD.replace("source: x\n", "") + DATES, "source", "required field is missing"),
+    "no_scenario": (GOOD.replace("scenario: s/synthetic.yaml\n", "") + DATES, "scenario", "required field"),
+    "no_outcome": (GOOD.replace("outcome: deal\n", "") + DATES, "outcome", "required field is missing"),
+    "bad_outcome": (GOOD.replace("outcome: deal", "outcome: victory") + DATES, "outcome", "one of deal"),
+    "deal_without_terms": (GOOD.replace("actual:\n  cap: 5\n", "") + DATES, "", "a deal has agreed terms"),
+    "terms_of_a_failure": (GOOD.replace("outcome: deal", "outcome: breakdown") + DATES, "", "only a deal"),
+    "undated": (GOOD + DATES.replace("coded_as_of: 2001-01-10\n", ""), "", "give coded_as_of"),
+    "bad_date": (GOOD + DATES.replace("2001-01-10", "10 January 2001"), "coded_as_of", "YYYY-MM-DD"),
+    "source_after_coding": (
+        GOOD + DATES.replace("date: 2001-01-05", "date: 2001-01-20"),
+        "sources.0.date",
+        "dated 2001-01-20, after coded_as_of 2001-01-10",
     ),
-    "no_source": ("scenario: s/synthetic.yaml\nactual: {cap: 5}\n", "source", "required field is missing"),
-    "no_scenario": ("actual: {cap: 5}\nsource: x\n", "scenario", "required field is missing"),
-    "no_actual": ("scenario: s/synthetic.yaml\nsource: x\n", "actual", "required field is missing"),
-    "empty_actual": ("scenario: s/synthetic.yaml\nactual: {}\nsource: x\n", "actual", "nothing to score"),
+    "coded_after_milestone": (
+        GOOD
+        + DATES.replace("coded_as_of: 2001-01-10", "coded_as_of: 2001-02-10").replace(
+            "2001-01-05", "2001-01-06"
+        ),
+        "coded_as_of",
+        "must precede the milestone",
+    ),
+    "no_sources": (GOOD + DATES.split("sources:")[0], "sources", "required field is missing"),
     "unknown_issue": (
-        "scenario: s/synthetic.yaml\nactual:\n  cap: 5\n  budget: 3\nsource: x\n",
+        GOOD.replace("  cap: 5\n", "  cap: 5\n  budget: 3\n") + DATES,
         "actual.budget",
         "unknown issue 'budget'",
     ),
     "out_of_bounds": (
-        "scenario: s/synthetic.yaml\nactual:\n  cap: 150\nsource: x\n",
+        GOOD.replace("cap: 5", "cap: 150") + DATES,
         "actual.cap",
         "150 lies outside the bounds of issue 'cap' [-20, 100]",
     ),
-    "not_a_number": ("scenario: s/synthetic.yaml\nactual:\n  cap: high\nsource: x\n", "actual.cap", "number"),
-    "missing_scenario": ("scenario: s/nowhere.yaml\nactual: {cap: 5}\nsource: x\n", "scenario", "not found"),
-    "broken_scenario": (
-        "scenario: s/broken.yaml\nactual: {cap: 5}\nsource: x\n",
-        "scenario",
-        "does not load",
-    ),
+    "not_a_number": (GOOD.replace("cap: 5", "cap: high") + DATES, "actual.cap", "number"),
+    "missing_scenario": (GOOD.replace("synthetic", "nowhere") + DATES, "scenario", "not found"),
+    "broken_scenario": (GOOD.replace("synthetic", "broken") + DATES, "scenario", "does not load"),
 }
 
 
 def key_line(text: str, dotted: str) -> int:
     """The line of the key a problem is about (the deepest key that exists; else line 1)."""
-    keys = dotted.split(".")
+    keys = [k for k in dotted.split(".") if not k.isdigit()]
+    if not keys or not keys[-1]:
+        return 1
     for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip().startswith(f"{keys[-1]}:"):
+        if line.strip().lstrip("- {").startswith(f"{keys[-1]}:"):
             return number
     return 1
 
@@ -344,11 +420,22 @@ def test_each_case_error_names_the_file_line_and_key(name, tmp_path):
     assert case is None
     first = problems[0]
     assert first.location.file.endswith(f"{name}.yaml")
-    assert first.location.line == key_line(text, key)
+    assert first.location.line == key_line(text, key), (first, text)
     assert ".".join(map(str, first.path)) == key
     assert message in first.message
     if name == "broken_scenario":  # the scenario's own problem follows, pointing into it
         assert problems[1].location.file.endswith("broken.yaml") and problems[1].location.line == 4
+
+
+def test_a_retrospective_case_may_go_undated_but_must_say_why(tmp_path):
+    write_cases(tmp_path, {})
+    dated_source = "sources:\n  - {date: 1994-12-31, title: a table}\n"
+    (tmp_path / "r.yaml").write_text(GOOD + dated_source + "retrospective: published after the decision\n")
+    case, problems = read_case(tmp_path / "r.yaml")
+    assert problems == [] and case.spec.retrospective == "published after the decision"
+    (tmp_path / "blank.yaml").write_text(GOOD + dated_source + "retrospective: ' '\n")
+    case, problems = read_case(tmp_path / "blank.yaml")
+    assert case is None and "say why" in problems[0].message
 
 
 def test_bad_cases_are_all_reported_and_nothing_runs(tmp_path):
@@ -362,7 +449,7 @@ def test_bad_cases_are_all_reported_and_nothing_runs(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     for name, (text, key, message) in BAD_CASES.items():
-        assert f"{name}.yaml:{key_line(text, key)}: {key}: " in result.stderr
+        assert f"{name}.yaml:{key_line(text, key)}: {key + ': ' if key else ''}" in result.stderr
         assert message in result.stderr
     assert "good.yaml" not in result.stderr
     assert re.search(r"^dipsim: \d+ problems in the cases in .*; nothing was run$", result.stderr, re.M)
@@ -370,8 +457,10 @@ def test_bad_cases_are_all_reported_and_nothing_runs(tmp_path):
 
 
 def test_duplicate_ids_and_a_folder_without_cases(tmp_path, capsys):
-    cases_dir = write_cases(tmp_path / "cases", {"one": case_text("s/synthetic.yaml", 5.0, "case: same\n")})
-    (cases_dir / "two.yaml").write_text(case_text("s/synthetic.yaml", 6.0, "case: same\n"))
+    cases_dir = write_cases(
+        tmp_path / "cases", {"one": case_text("s/synthetic.yaml", 5.0, extra="case: same\n")}
+    )
+    (cases_dir / "two.yaml").write_text(case_text("s/synthetic.yaml", 6.0, extra="case: same\n"))
     with pytest.raises(CaseError, match=r"two\.yaml:1: case: case id 'same' is already used by .*one\.yaml"):
         load_cases(cases_dir)
     empty = tmp_path / "empty"
@@ -392,9 +481,66 @@ def test_bad_protocol_and_a_foreign_out_folder_exit_2(tmp_path, capsys):
     assert [p.name for p in foreign.iterdir()] == ["notes.txt"]
 
 
+# --- the shipped cases, end to end --------------------------------------------------------
+
+
+def test_shipped_cases_backtest_and_report(tmp_path, capsys):
+    """At least six cases, three of them failures, and the EC case; every predictor gets a Brier score."""
+    cases = SCENARIOS / "cases"
+    out = tmp_path / "out"
+    code, stdout, stderr = cli(
+        capsys, "backtest", cases, "--out", out, "--replicates", 4, "--sample", "--json"
+    )
+    assert code == 0, stderr
+    summary = json.loads(stdout)
+    outcomes = {c["case"]: c["outcome"] for c in summary["cases"]}
+    assert len(outcomes) >= 6 and outcomes.get("eu_emissions_1994") == "deal"
+    assert sum(outcome != "deal" for outcome in outcomes.values()) >= 3
+    for predictor in (*protocol_names("all"), "uniform", "base_rate"):
+        assert summary["scores"][predictor]["brier"] is not None, predictor
+    for case in summary["cases"]:
+        if not case["retrospective"]:
+            dates = [s["date"] for s in case["sources"]]
+            assert max(dates) <= case["coded_as_of"] < case["milestone"][:10] <= case["outcome_date"]
+
+    html_path = tmp_path / "report.html"
+    code, _, stderr = cli(capsys, "report", out, "--out", html_path)
+    assert code == 0, stderr
+    html = html_path.read_text()
+    assert not re.search(r"<(script|link|img)[^>]+(src|href)=", html)  # self-contained
+    built = report_for(Results.open(out))
+    assert [s.title for s in built.sections] == [
+        "Scores against the naive baselines",
+        "What each predictor gave to what happened",
+        "Predicted against actual terms",
+        "Per case, and the scores",
+    ]
+    heat = built.sections[1].figures[0].data[0]
+    classes = Results.open(out).backtest_classes()
+    first = classes[classes.case == heat.y[0].split(" ")[0]]
+    given = [float(first[first.predictor == p][f"share_{first.actual.iloc[0]}"].iloc[0]) for p in heat.x]
+    np.testing.assert_allclose(heat.z[0], given)
+    if BROWSER is not None:
+        dom, log = render(html_path)
+        assert console_errors(log) == []
+        assert len(rendered_figures(dom)) == 3
+
+
 def test_case_text_is_documented():
     """docs/backtest.md shows the format that the shipped cases use."""
     docs = (Path(__file__).resolve().parent.parent / "docs" / "backtest.md").read_text()
-    for key in ("case:", "scenario:", "actual:", "source:", "note:"):
+    for key in (
+        "case:",
+        "scenario:",
+        "coded_as_of:",
+        "milestone:",
+        "outcome:",
+        "outcome_date:",
+        "actual:",
+        "source:",
+        "sources:",
+        "retrospective:",
+        "note:",
+    ):
         assert key in docs
     assert "dipsim backtest scenarios/cases" in docs

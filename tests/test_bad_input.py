@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from sim import cli
 from sim.importer import Options, TableError, import_table
 from sim.scenario import ScenarioError, load_scenario
-from tests.conftest import MINIMAL, SCENARIOS, dipsim
+from tests.conftest import CASE_DATES, MINIMAL, SCENARIOS, dipsim
 
 LOCATED = re.compile(r"^(?:dipsim: )?[^\s:][^:]*:\d+: \S")
 
@@ -425,7 +425,7 @@ case: c
 scenario: {scenario}
 actual: {{cap: 50}}
 source: a hand-made test case
-"""
+""" + CASE_DATES.replace("{", "{{").replace("}", "}}")
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ import pytest
 
 from sim import cli
 from sim.store.atomic import is_temporary, staged_folder, write_atomically
-from tests.conftest import MINIMAL
+from tests.conftest import CASE_DATES, MINIMAL
 
 
 def run_cli(*argv: object, cwd: Path | None = None) -> tuple[int, str, str]:
@@ -66,7 +66,7 @@ def test_run_refuses_a_folder_that_merely_holds_a_manifest_json(scenario, web_ap
 def test_backtest_refuses_it_too(scenario, web_app, tmp_path):
     cases = tmp_path / "cases"
     cases.mkdir()
-    (cases / "c.yaml").write_text(f"scenario: {scenario}\nactual: {{cap: 50}}\nsource: a test\n")
+    (cases / "c.yaml").write_text(f"scenario: {scenario}\nactual: {{cap: 50}}\nsource: a test\n{CASE_DATES}")
     before = snapshot(web_app)
     code, _, err = run_cli("backtest", cases, "--out", web_app)
     assert code == 2 and "is not a dipsim output folder" in err
@@ -83,7 +83,8 @@ def test_a_run_or_a_backtest_never_replaces_a_sweep(scenario, tmp_path, command)
     else:
         cases = tmp_path / "cases"
         cases.mkdir()
-        (cases / "c.yaml").write_text(f"scenario: {scenario}\nactual: {{cap: 50}}\nsource: a test\n")
+        case = f"scenario: {scenario}\nactual: {{cap: 50}}\nsource: a test\n{CASE_DATES}"
+        (cases / "c.yaml").write_text(case)
         code, _, err = run_cli("backtest", cases, "--out", sweep)
     assert code == 2
     assert f"holds a dipsim sweep; a {command} never replaces a sweep" in err

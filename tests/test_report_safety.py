@@ -23,7 +23,7 @@ import pytest
 
 from sim import cli
 from sim.report.plain import plain, plain_figure
-from tests.conftest import MINIMAL
+from tests.conftest import CASE_DATES, MINIMAL
 from tests.test_report import needs_browser, render
 
 
@@ -98,7 +98,7 @@ def test_reports_from_a_hostile_scenario_make_no_request_and_show_the_payload(tm
     cases = tmp_path / "cases"
     cases.mkdir()
     (cases / "c.yaml").write_text(
-        f"scenario: {scenario}\nactual: {{cap: 50}}\nsource: {json.dumps(payloads(base)[1])}\n"
+        f"scenario: {scenario}\nactual: {{cap: 50}}\nsource: {json.dumps(payloads(base)[1])}\n{CASE_DATES}"
     )
     steps = [
         ("run", scenario, "--out", tmp_path / "run"),

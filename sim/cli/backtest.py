@@ -13,6 +13,7 @@ from sim.terminal import plural
 if TYPE_CHECKING:
     import pandas as pd
 
+    from sim.experiments.backtest.scores import Scores
     from sim.experiments.run import RunSettings
 
 
@@ -21,9 +22,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "backtest",
         help="score every protocol's predictions against the known outcomes of past cases",
-        description="Run each case (a scenario plus the actual outcome per issue; see docs/backtest.md) "
-        "under each protocol, and score the predictions: predicted against actual per case, the mean "
-        "absolute error normalised by each issue's range, and a ranking of the protocols.",
+        description="Run each case (a scenario coded from dated sources, the outcome class and, for a "
+        "deal, the agreed terms; see docs/backtest.md) under each protocol, and score every protocol and "
+        "naive baseline: Brier and log scores of the outcome class, the normalised error and interval "
+        "coverage of the terms, each with a bootstrap interval over cases.",
         epilog="example: dipsim backtest scenarios/cases && dipsim report results/backtests/cases-s0",
     )
     parser.add_argument("cases_dir", type=Path, metavar="CASES_DIR", help="folder of case files (*.yaml)")
@@ -40,7 +42,8 @@ def handle(args: argparse.Namespace) -> int:
     from sim.errors import UsageError
     from sim.experiments.backtest.cases import load_cases
     from sim.experiments.backtest.harness import default_folder, run_backtest
-    from sim.experiments.backtest.scores import summary_json
+    from sim.experiments.backtest.scores import score_tables
+    from sim.experiments.backtest.summary import summary_json
     from sim.experiments.run import RunSettings
     from sim.experiments.side_by_side import protocol_names
     from sim.store.outputs import check_output_folder
@@ -56,19 +59,25 @@ def handle(args: argparse.Namespace) -> int:
     check_output_folder(folder, "backtest")  # before computing, so a bad --out wastes nothing
     run_backtest(cases, names, settings, folder, args.cases_dir)
     results = Results.open(folder)  # what was written is what is printed
-    table = results.backtest()
+    classes, terms = results.backtest_classes(), results.backtest()
+    scores = score_tables(classes, terms, results.manifest["seed"])
     if args.json:
-        print(json.dumps(summary_json(table, results.manifest, folder), indent=2))
+        print(json.dumps(summary_json(classes, terms, results.manifest, folder, scores), indent=2))
         return 0
-    _print_backtest(table, results.manifest, folder, settings)
+    _print_backtest(classes, terms, results.manifest, folder, settings, scores)
     return 0
 
 
 def _print_backtest(
-    table: pd.DataFrame, manifest: dict[str, Any], folder: Path, settings: RunSettings
+    classes: pd.DataFrame,
+    terms: pd.DataFrame,
+    manifest: dict[str, Any],
+    folder: Path,
+    settings: RunSettings,
+    scores: Scores,
 ) -> None:
     from sim import __version__
-    from sim.report.backtest_text import case_lines, error_lines, source_lines
+    from sim.report.backtest_text import backtest_lines
 
     cases = manifest["cases"]
     print(
@@ -76,15 +85,9 @@ def _print_backtest(
         f"seed {settings.seed} - {plural(settings.replicates, 'replicate')} - "
         + ("sampled parameters" if settings.sample else "central parameter values")
     )
-    print("Predicted (median over replicates of what holds at the end: the terms of a deal or forecast,")
-    print("else the status quo) against the actual outcome, in each issue's unit:")
-    for case_id, info in cases.items():
-        print(f"\n{case_id}  ({info['file']})")
-        for line in case_lines(table, case_id):
-            print("  " + line)
-        for line in source_lines(info["source"]):
-            print("  " + line)
-    print()
-    for line in error_lines(table):
+    for line in backtest_lines(classes, terms, manifest, scores):
         print(line)
-    print(f"\nBacktest folder: {folder}  (backtest.parquet, backtest.csv; runs/<case>/<protocol>)")
+    print(
+        f"\nBacktest folder: {folder}  (classes and backtest tables as .parquet and .csv; "
+        "runs/<case>/<protocol>)"
+    )

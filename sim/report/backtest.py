@@ -8,11 +8,14 @@ the issue's low bound, 1 = its high bound); the hover gives the units.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
-from sim.experiments.backtest.scores import BASELINES, protocol_order, protocol_scores
-from sim.report.backtest_text import case_lines, error_lines, source_lines
+from sim.experiments.backtest.predictions import BASELINES
+from sim.experiments.backtest.scores import METRICS, Scores, score_tables
+from sim.report.backtest_text import METRIC_NAMES, backtest_lines, verdict_lines
 from sim.report.figures import TEMPLATE
 from sim.report.html import Section
 from sim.report.palette import scenario_colour
@@ -21,16 +24,20 @@ from sim.scenario.protocols import PROTOCOL_NAMES
 from sim.store.results import Results
 
 _SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star", "cross", "hexagon")
+_BASELINE_GREYS = ("#111111", "#555555", "#888888", "#bbbbbb")  # naive baselines: greys, hollow marks
+
+
+_PREDICTORS = (*PROTOCOL_NAMES, *BASELINES)
 
 
 def protocol_colour(name: str) -> str:
-    """One colour per protocol, the same in every backtest report (by its place in PROTOCOL_NAMES)."""
-    index = PROTOCOL_NAMES.index(name) if name in PROTOCOL_NAMES else len(PROTOCOL_NAMES)
-    return scenario_colour(index)
+    """One colour per predictor, the same in every backtest report (protocols first, then the baselines)."""
+    index = _PREDICTORS.index(name) if name in _PREDICTORS else len(_PREDICTORS)
+    return _BASELINE_GREYS[BASELINES.index(name) % 4] if name in BASELINES else scenario_colour(index)
 
 
 def _symbol(name: str) -> str:
-    index = PROTOCOL_NAMES.index(name) if name in PROTOCOL_NAMES else len(PROTOCOL_NAMES)
+    index = _PREDICTORS.index(name) if name in _PREDICTORS else len(_PREDICTORS)
     return _SYMBOLS[index % len(_SYMBOLS)]
 
 
@@ -47,9 +54,9 @@ def predicted_vs_actual(table: pd.DataFrame) -> go.Figure:
         )
     )
     span = table.high - table.low
-    protocols = protocol_order(table)
+    protocols = list(dict.fromkeys(table.predictor))
     for order, name in enumerate(protocols):
-        mine = table.protocol == name
+        mine = table.predictor == name
         rows = table[mine]
         figure.add_trace(
             go.Scatter(
@@ -82,81 +89,165 @@ def predicted_vs_actual(table: pd.DataFrame) -> go.Figure:
         title="Predicted against actual outcome, each issue on its own range (0% = low bound, 100% = high)",
         xaxis={**axis, "title": "actual outcome (share of the issue's range)"},
         yaxis={**axis, "title": "predicted outcome (share of the issue's range)", "scaleanchor": "x"},
-        legend_title_text="protocol",
+        legend_title_text="predictor",
         hovermode="x",  # every protocol's prediction for the case-issues at that actual value
         height=620,
     )
     return figure
 
 
-def error_ranking(table: pd.DataFrame) -> go.Figure:
-    """Mean normalised error per protocol, best first, with the better baseline drawn as a line to beat."""
-    scores = protocol_scores(table)
-    figure = go.Figure(
-        go.Bar(
-            x=[s.protocol + (" (baseline)" if s.protocol in BASELINES else "") for s in scores],
-            y=[s.mae for s in scores],
-            marker_color=[protocol_colour(s.protocol) for s in scores],
-            text=[f"{s.mae:.3f}" for s in scores],
-            textposition="outside",
-            customdata=[[s.count] for s in scores],
-            hovertemplate="%{x}: mean error %{y:.4f} of the issue's range "
-            "over %{customdata[0]} case-issues<extra></extra>",
-        )
+def score_dots(scores: Scores) -> go.Figure:
+    """One panel per score: each predictor's mean over the cases with its 95 % bootstrap interval.
+
+    Baselines are hollow marks; the dotted line is the best baseline, the one a
+    protocol has to beat (coverage has no line: it is read, not ranked).
+    """
+    metrics = [m for m in METRICS if any(s.metric == m for s in scores.scores)]
+    figure = make_subplots(
+        rows=1, cols=len(metrics), subplot_titles=[METRIC_NAMES[m] for m in metrics], horizontal_spacing=0.08
     )
-    baselines = [s.mae for s in scores if s.protocol in BASELINES]
-    if baselines:
-        figure.add_hline(
-            y=min(baselines),
-            line_dash="dot",
-            line_color="#777777",
-            annotation_text="best baseline",
-            annotation_position="top right",
-        )
-    top = max((s.mae for s in scores), default=0.0)
+    predictors = list(dict.fromkeys(s.predictor for s in scores.scores))
+    for column, metric in enumerate(metrics, start=1):
+        mine = [s for s in scores.scores if s.metric == metric]
+        for score in mine:
+            figure.add_trace(
+                go.Scatter(
+                    x=[score.value],
+                    y=[score.predictor],
+                    error_x={
+                        "type": "data",
+                        "symmetric": False,
+                        "array": [score.high - score.value],
+                        "arrayminus": [score.value - score.low],
+                    },
+                    mode="markers",
+                    marker={
+                        "color": protocol_colour(score.predictor),
+                        "size": 10,
+                        "symbol": "circle-open" if score.kind == "baseline" else "circle",
+                        "line": {"width": 2},
+                    },
+                    name=score.predictor,
+                    legendgroup=score.predictor,
+                    showlegend=column == 1,
+                    hovertemplate=f"{score.predictor}: %{{x:.3f}} [{score.low:.3f}, {score.high:.3f}] "
+                    f"over {score.count}<extra>{METRIC_NAMES[metric]}</extra>",
+                ),
+                row=1,
+                col=column,
+            )
+        best = next((c.baseline for c in scores.comparisons if c.metric == metric), None)
+        reference = scores.of(best, metric) if best is not None else None
+        if reference is not None:
+            figure.add_vline(x=reference.value, line_dash="dot", line_color="#777777", row=1, col=column)
+    figure.update_yaxes(categoryorder="array", categoryarray=predictors[::-1])
+    if "coverage" in metrics:
+        figure.update_xaxes(range=[-0.05, 1.05], tickformat=".0%", col=metrics.index("coverage") + 1)
+    figure.update_yaxes(showticklabels=False, col=2)
+    figure.update_yaxes(showticklabels=False, col=3)
+    figure.update_yaxes(showticklabels=False, col=4)
     figure.update_layout(
         template=TEMPLATE,
-        title="Mean absolute error per protocol, normalised by each issue's range (lower is better), ranked",
-        xaxis_title="protocol (best first)",
-        yaxis={"title": "mean absolute error (share of the issue's range)", "range": [0, top * 1.2 or 1]},
+        title="Scores over the cases: mean and 95% bootstrap interval over cases "
+        "(lower is better, except coverage; hollow: baselines; dotted: the best baseline)",
+        height=140 + 34 * len(predictors),
+        legend_title_text="predictor",
     )
     return figure
 
 
-def case_text(table: pd.DataFrame, results: Results) -> str:
-    """The per-case tables and the error summary, exactly as `dipsim backtest` prints them."""
-    lines = []
-    for case_id, info in results.manifest["cases"].items():
-        lines += [f"{case_id}  ({info['file']})", *("  " + line for line in case_lines(table, case_id))]
-        lines += ["  " + line for line in source_lines(info["source"])] + [""]
-    return "\n".join(lines + error_lines(table))
+def outcome_heatmap(classes: pd.DataFrame) -> go.Figure:
+    """The share each predictor gave to what actually happened, case by case."""
+    cases = list(dict.fromkeys(classes.case))
+    predictors = list(dict.fromkeys(classes.predictor))
+    actual = classes.drop_duplicates("case").set_index("case").actual
+    given = np.array(
+        [
+            [
+                float(
+                    classes[(classes.case == case) & (classes.predictor == p)][f"share_{actual[case]}"].iloc[
+                        0
+                    ]
+                )
+                for p in predictors
+            ]
+            for case in cases
+        ]
+    )
+    figure = go.Figure(
+        go.Heatmap(
+            z=given,
+            x=predictors,
+            y=[f"{case} ({actual[case]})" for case in cases],
+            zmin=0,
+            zmax=1,
+            colorscale="Blues",
+            text=[[f"{v:.0%}" for v in row] for row in given],
+            texttemplate="%{text}",
+            colorbar={"title": "share", "tickformat": ".0%"},
+            hovertemplate="%{y}<br>%{x} gave it %{z:.0%}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        template=TEMPLATE,
+        title="The share of replicates each predictor gave to the outcome that happened (case: outcome)",
+        height=160 + 40 * len(cases),
+        xaxis={"tickangle": -30},
+    )
+    return figure
 
 
 def report_parts(results: Results) -> tuple[str, dict[str, str], list[Section]]:
     """Title, header facts and sections of a backtest report (sim.report.build wraps them in a Report)."""
-    table = results.backtest()
-    cases = len(results.manifest["cases"])
+    terms = results.backtest()
+    if "predictor" not in terms.columns:  # written before the baselines joined the protocols
+        terms = terms.rename(columns={"protocol": "predictor"})
+    manifest = results.manifest
+    if not results.has("classes"):  # a backtest written before outcome classes were scored
+        sections = [Section("Predicted against actual", _SCATTER_INTRO, [predicted_vs_actual(terms)])]
+        return (
+            f"dipsim backtest report: {manifest['cases_dir']}",
+            _facts(results, len(manifest["cases"])),
+            sections,
+        )
+    classes = results.backtest_classes()
+    scores = score_tables(classes, terms, manifest["seed"])
+    verdicts = verdict_lines(scores)
     sections = [
         Section(
-            "Predicted against actual",
-            "One point per case, issue and protocol. Points on the dashed diagonal are perfect forecasts; "
-            "hover for the case, the issue and the values in its unit.",
-            [predicted_vs_actual(table)],
+            "Scores against the naive baselines",
+            "Brier and log scores of the predicted outcome class over every case; the normalised error and "
+            "the interval coverage of the agreed terms over the deals. " + (verdicts[-1] if verdicts else ""),
+            [score_dots(scores)],
         ),
         Section(
-            "Error by protocol",
-            "The compromise (capability x salience weighted mean) and the weighted median are the baselines "
-            "to beat: a richer model earns its keep only by a lower error than theirs.",
-            [error_ranking(table)],
-        ),
-        Section(
-            "Per case",
-            "Predicted (median over replicates of what holds at the end: the terms of a deal or forecast, "
-            "else the status quo) against the actual outcome, in each issue's unit.",
-            preformatted=case_text(table, results),
+            "What each predictor gave to what happened",
+            "A forecasting model predicts the group's decision, so its forecast counts as a deal.",
+            [outcome_heatmap(classes)],
         ),
     ]
-    return f"dipsim backtest report: {results.manifest['cases_dir']}", _facts(results, cases), sections
+    if not terms.empty:
+        sections.append(
+            Section("Predicted against actual terms", _SCATTER_INTRO, [predicted_vs_actual(terms)])
+        )
+    sections.append(
+        Section(
+            "Per case, and the scores",
+            "Exactly what `dipsim backtest` prints.",
+            preformatted="\n".join(backtest_lines(classes, terms, manifest, scores)),
+        )
+    )
+    return (
+        f"dipsim backtest report: {manifest['cases_dir']}",
+        _facts(results, len(manifest["cases"])),
+        sections,
+    )
+
+
+_SCATTER_INTRO = (
+    "One point per deal, agreed issue and predictor (the median over replicates). Points on the dashed "
+    "diagonal are perfect forecasts; hover for the case, the issue and the values in its unit."
+)
 
 
 def _facts(results: Results, cases: int) -> dict[str, str]:
@@ -167,6 +258,7 @@ def _facts(results: Results, cases: int) -> dict[str, str]:
         "results": str(results.path),
         "kind": "backtest",
         "protocols": ", ".join(manifest["protocols"]),
+        "baselines": ", ".join(manifest.get("baselines", [])),
         "seed": str(manifest["seed"]),
         "replicates": f"{manifest['replicates']:,} per case and protocol"
         + (", uncertain parameters sampled" if manifest["sampled"] else ", central parameter values"),

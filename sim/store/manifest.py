@@ -152,6 +152,12 @@ class CaseInfo(_Part):
     text: str
     scenario: CaseScenario
     actual: dict[str, float]
+    outcome: str | None = None  # None in backtests written before outcome classes were scored
+    outcome_date: str | None = None
+    coded_as_of: str | None = None
+    milestone: str | None = None
+    sources: list[dict[str, str]] = []
+    retrospective: str | None = None
     source: str
     note: str
     runs: str

@@ -30,7 +30,7 @@ _REPORT = "report.html"
 _OWNED = {
     "run": frozenset(),
     "sweep": frozenset({"outcomes", "events", "rounds", "texts", "samples", "sensitivity.parquet"}),
-    "backtest": frozenset({"backtest.parquet", "backtest.csv", "runs"}),
+    "backtest": frozenset({"backtest.parquet", "backtest.csv", "classes.parquet", "classes.csv", "runs"}),
 }
 
 

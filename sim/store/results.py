@@ -119,10 +119,16 @@ class Results:
         return read_parquet(self.path / f"{name}.parquet", columns, rows)
 
     def backtest(self) -> pd.DataFrame:
-        """A backtest's score table: one row per case x issue x protocol (sim.experiments.backtest)."""
+        """A backtest's terms table: a row per case x agreed issue x predictor (sim.experiments.backtest)."""
         if self.kind != "backtest":
             raise ResultsError(f"{self.path} holds a {self.kind}, not a backtest")
         return read_parquet(self.path / "backtest.parquet")
+
+    def backtest_classes(self) -> pd.DataFrame:
+        """A backtest's outcome-class table: one row per case x predictor, with its Brier and log scores."""
+        if self.kind != "backtest":
+            raise ResultsError(f"{self.path} holds a {self.kind}, not a backtest")
+        return read_parquet(self.path / "classes.parquet")
 
     def sensitivity(self) -> pd.DataFrame | None:
         path = self.path / "sensitivity.parquet"

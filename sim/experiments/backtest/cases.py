@@ -5,10 +5,19 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from sim.errors import InputError, LocatedError, UsageError
 from sim.scenario import LoadedScenario, ScenarioError, load_scenario
@@ -16,7 +25,20 @@ from sim.scenario.yaml_source import YAML_SUFFIXES, Location, Problem, SourceDoc
 from sim.terminal import plural
 from sim.text_input import display_name, read_text
 
-CASE_KEYS = ("case", "scenario", "actual", "source", "note")
+CASE_KEYS = (
+    "case",
+    "scenario",
+    "coded_as_of",
+    "milestone",
+    "outcome",
+    "outcome_date",
+    "actual",
+    "source",
+    "sources",
+    "retrospective",
+    "note",
+)
+OUTCOME_CLASSES = ("deal", "breakdown", "escalation", "stalemate")  # what a case can have ended in
 _CASE_ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"  # a folder name under runs/, on every file system
 
 FiniteNumber = Annotated[StrictFloat, Field(allow_inf_nan=False)]
@@ -24,15 +46,49 @@ FiniteNumber = Annotated[StrictFloat, Field(allow_inf_nan=False)]
 # --------------------------------------------------------------------------- cases
 
 
-class CaseSpec(BaseModel):
-    """What a case file may say; unknown keys are errors, as in scenarios."""
-
+class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SourceRef(_Strict):
+    """A source the coding rests on, with the date it was published."""
+
+    date: date
+    title: str = Field(min_length=1)
+    publisher: str = ""
+    url: str = ""
+
+
+class Milestone(_Strict):
+    """The decisive public event the coding must precede (the JCPOA's Lausanne framework, say)."""
+
+    date: date
+    what: str = Field(min_length=1)
+
+
+class CaseSpec(_Strict):
+    """What a case file may say; unknown keys are errors, as in scenarios.
+
+    The dates are the case's defence against hindsight: every coding source is
+    dated on or before ``coded_as_of``, which precedes the decisive public
+    ``milestone``, which comes no later than the outcome. A case also commits
+    to an outcome class; only a deal has agreed terms (``actual``).
+    """
 
     case: str | None = Field(default=None, pattern=_CASE_ID)
     scenario: str = Field(min_length=1)
-    actual: dict[str, FiniteNumber] = Field(min_length=1)
+    coded_as_of: date | None = None
+    milestone: Milestone | None = None
+    outcome: Literal["deal", "breakdown", "escalation", "stalemate"]
+    outcome_date: date | None = None
+    actual: dict[str, FiniteNumber] = Field(default_factory=dict)
     source: str
+    sources: tuple[SourceRef, ...] = Field(min_length=1)
+    retrospective: str | None = Field(
+        default=None,
+        description="Why this case's coding could not be dated before its outcome (a published table of "
+        "expert estimates, say); the case is then flagged wherever it is scored.",
+    )
     note: str = ""
 
     @field_validator("source")
@@ -42,6 +98,29 @@ class CaseSpec(BaseModel):
         if not value.strip():
             raise ValueError("say where the actual outcome comes from")
         return value
+
+    @model_validator(mode="after")
+    def _dated_unless_retrospective(self) -> CaseSpec:
+        """A case is dated, so that its coding can be shown to precede the outcome, or says why it cannot."""
+        if self.retrospective is not None:
+            if not self.retrospective.strip():
+                raise ValueError("say why the coding cannot be dated before the outcome")
+            return self
+        missing = [k for k in ("coded_as_of", "milestone", "outcome_date") if getattr(self, k) is None]
+        if missing:
+            raise ValueError(
+                f"give {', '.join(missing)}: the dates show the coding precedes the outcome "
+                "(or declare 'retrospective' with the reason it cannot)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _terms_only_for_a_deal(self) -> CaseSpec:
+        if self.outcome == "deal" and not self.actual:
+            raise ValueError("a deal has agreed terms: give them under 'actual' (at least one issue)")
+        if self.outcome != "deal" and self.actual:
+            raise ValueError(f"only a deal has agreed terms; a {self.outcome} has none: drop 'actual'")
+        return self
 
 
 @dataclass(frozen=True)
@@ -62,6 +141,10 @@ class Case:
     def issues(self) -> list[str]:
         """The scored issues, in the scenario's order (so tables read like the scenario)."""
         return [issue for issue in self.loaded.scenario.issues if issue in self.spec.actual]
+
+    @property
+    def outcome(self) -> str:
+        return self.spec.outcome
 
 
 class CaseError(LocatedError):
@@ -130,6 +213,9 @@ def read_case(path: Path) -> tuple[Case | None, list[Problem]]:
             f"the file name {path.stem!r} is not a usable case id: add 'case: <id>' (letters, digits, _.-)"
         )
         return None, [Problem(Location(shown, 1), ("case",), message)]
+    problems = _check_dates(spec, document)
+    if problems:
+        return None, problems
     loaded, problems = _load_case_scenario(path, spec, document)
     if loaded is None:
         return None, problems
@@ -161,6 +247,29 @@ def _load_case_scenario(
         return None, [head, *error.problems]
 
 
+def _check_dates(spec: CaseSpec, document: SourceDocument) -> list[Problem]:
+    """No hindsight: sources <= coded_as_of < milestone <= outcome, each breach at its own line."""
+    if spec.coded_as_of is None or spec.milestone is None or spec.outcome_date is None:
+        return []  # a retrospective case (the schema made sure it says why)
+    problems = []
+    for index, source in enumerate(spec.sources):
+        if source.date > spec.coded_as_of:
+            path = ("sources", index, "date")
+            message = (
+                f"dated {source.date}, after coded_as_of {spec.coded_as_of}: the coding may rest only on "
+                "what was public by then"
+            )
+            problems.append(Problem(document.locate(path), path, message))
+    if not spec.coded_as_of < spec.milestone.date:
+        message = f"coded_as_of {spec.coded_as_of} must precede the milestone ({spec.milestone.date})"
+        problems.append(Problem(document.locate(("coded_as_of",)), ("coded_as_of",), message))
+    if spec.milestone.date > spec.outcome_date:
+        message = f"the milestone ({spec.milestone.date}) cannot come after the outcome ({spec.outcome_date})"
+        path = ("milestone", "date")
+        problems.append(Problem(document.locate(path), path, message))
+    return problems
+
+
 def _check_actual(spec: CaseSpec, loaded: LoadedScenario, document: SourceDocument) -> list[Problem]:
     """Each actual outcome names one of the scenario's issues and lies on that issue's scale."""
     scenario = loaded.scenario
@@ -189,8 +298,12 @@ def _case_problem(error: Any, document: SourceDocument) -> Problem:
         message = "required field is missing"
     elif error["type"] == "string_pattern_mismatch":
         message = "a case id is letters, digits, '_', '.' and '-', starting with a letter or digit"
-    elif error["type"] == "too_short" and path == ("actual",):
-        message = "give the actual outcome of at least one issue: there is nothing to score"
+    elif error["type"] == "too_short" and path == ("sources",):
+        message = "list the dated sources the coding rests on: a case nobody can check is not a test"
+    elif error["type"] == "literal_error" and path == ("outcome",):
+        message = f"the outcome is one of {', '.join(OUTCOME_CLASSES)}"
+    elif error["type"] in ("date_from_datetime_parsing", "date_parsing", "date_type"):
+        message = "a date is written YYYY-MM-DD"
     elif error["type"] == "finite_number":
         message = "must be a finite number"
     return Problem(document.locate(path), path, message)
