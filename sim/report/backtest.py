@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from sim.experiments.backtest.predictions import BASELINES
-from sim.experiments.backtest.scores import METRICS, Scores, score_tables
+from sim.experiments.backtest.scores import METRICS, Score, Scores, score_tables
 from sim.report.backtest_text import METRIC_NAMES, backtest_lines, verdict_lines
 from sim.report.figures import TEMPLATE
 from sim.report.html import Section
@@ -103,57 +103,66 @@ def score_dots(scores: Scores) -> go.Figure:
     protocol has to beat (coverage has no line: it is read, not ranked).
     """
     metrics = [m for m in METRICS if any(s.metric == m for s in scores.scores)]
+    columns = 2
+    rows = (len(metrics) + 1) // columns
     figure = make_subplots(
-        rows=1, cols=len(metrics), subplot_titles=[METRIC_NAMES[m] for m in metrics], horizontal_spacing=0.08
+        rows=rows,
+        cols=columns,
+        subplot_titles=[METRIC_NAMES[m] for m in metrics],
+        horizontal_spacing=0.22,
+        vertical_spacing=0.14,
     )
-    predictors = list(dict.fromkeys(s.predictor for s in scores.scores))
-    for column, metric in enumerate(metrics, start=1):
+    shown: set[str] = set()
+    for index, metric in enumerate(metrics):
+        row, column = index // columns + 1, index % columns + 1
         mine = [s for s in scores.scores if s.metric == metric]
         for score in mine:
-            figure.add_trace(
-                go.Scatter(
-                    x=[score.value],
-                    y=[score.predictor],
-                    error_x={
-                        "type": "data",
-                        "symmetric": False,
-                        "array": [score.high - score.value],
-                        "arrayminus": [score.value - score.low],
-                    },
-                    mode="markers",
-                    marker={
-                        "color": protocol_colour(score.predictor),
-                        "size": 10,
-                        "symbol": "circle-open" if score.kind == "baseline" else "circle",
-                        "line": {"width": 2},
-                    },
-                    name=score.predictor,
-                    legendgroup=score.predictor,
-                    showlegend=column == 1,
-                    hovertemplate=f"{score.predictor}: %{{x:.3f}} [{score.low:.3f}, {score.high:.3f}] "
-                    f"over {score.count}<extra>{METRIC_NAMES[metric]}</extra>",
-                ),
-                row=1,
-                col=column,
-            )
+            figure.add_trace(_score_dot(score, metric, score.predictor not in shown), row=row, col=column)
+            shown.add(score.predictor)
+        # each panel lists its own predictors, best-known order: protocols first, then baselines
+        figure.update_yaxes(
+            categoryorder="array", categoryarray=[s.predictor for s in mine][::-1], row=row, col=column
+        )
         best = next((c.baseline for c in scores.comparisons if c.metric == metric), None)
         reference = scores.of(best, metric) if best is not None else None
         if reference is not None:
-            figure.add_vline(x=reference.value, line_dash="dot", line_color="#777777", row=1, col=column)
-    figure.update_yaxes(categoryorder="array", categoryarray=predictors[::-1])
-    if "coverage" in metrics:
-        figure.update_xaxes(range=[-0.05, 1.05], tickformat=".0%", col=metrics.index("coverage") + 1)
-    figure.update_yaxes(showticklabels=False, col=2)
-    figure.update_yaxes(showticklabels=False, col=3)
-    figure.update_yaxes(showticklabels=False, col=4)
+            figure.add_vline(x=reference.value, line_dash="dot", line_color="#777777", row=row, col=column)
+        if metric == "coverage":
+            figure.update_xaxes(range=[-0.05, 1.05], tickformat=".0%", row=row, col=column)
+    tallest = max(sum(s.metric == m for s in scores.scores) for m in metrics)
     figure.update_layout(
         template=TEMPLATE,
         title="Scores over the cases: mean and 95% bootstrap interval over cases "
         "(lower is better, except coverage; hollow: baselines; dotted: the best baseline)",
-        height=140 + 34 * len(predictors),
+        height=120 + rows * (90 + 28 * tallest),
         legend_title_text="predictor",
     )
     return figure
+
+
+def _score_dot(score: Score, metric: str, legend: bool) -> go.Scatter:
+    return go.Scatter(
+        x=[score.value],
+        y=[score.predictor],
+        error_x={
+            "type": "data",
+            "symmetric": False,
+            "array": [score.high - score.value],
+            "arrayminus": [score.value - score.low],
+        },
+        mode="markers",
+        marker={
+            "color": protocol_colour(score.predictor),
+            "size": 10,
+            "symbol": "circle-open" if score.kind == "baseline" else "circle",
+            "line": {"width": 2},
+        },
+        name=score.predictor,
+        legendgroup=score.predictor,
+        showlegend=legend,
+        hovertemplate=f"{score.predictor}: %{{x:.3f}} [{score.low:.3f}, {score.high:.3f}] "
+        f"over {score.count}<extra>{METRIC_NAMES[metric]}</extra>",
+    )
 
 
 def outcome_heatmap(classes: pd.DataFrame) -> go.Figure:
