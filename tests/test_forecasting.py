@@ -158,7 +158,9 @@ def test_expected_utility_moves_stay_between_the_actors(table, perspective, conf
 )
 @settings(max_examples=40, deadline=None)
 def test_nash_package_is_pareto_optimal_on_a_grid(ideal, salience, risk, power):
-    """No package on a 41 x 41 grid makes every actor at least as well off and one better."""
+    """At the search's fixed point no package on a 41 x 41 grid makes every actor at least as well off
+    and one better. (Three sweeps are not always enough: on a ridge coordinate ascent converges slowly,
+    and hypothesis found a case three sweeps left 0.13 short for one actor; docs/model.md section 6.)"""
     weights = normalised_weights(salience)
     gamma = curvature(risk)
     solution = nash_text(
@@ -170,7 +172,7 @@ def test_nash_package_is_pareto_optimal_on_a_grid(ideal, salience, risk, power):
         disagreement=np.zeros((1, 3)),
         power=power,
         grid=41,
-        sweeps=3,
+        sweeps=60,
     )
     axis = np.linspace(0, 1, 41)
     grid = np.stack(np.meshgrid(axis, axis, indexing="ij"), axis=-1).reshape(1, -1, 2)
