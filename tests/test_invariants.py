@@ -12,9 +12,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.engine.draws import uncertain_keys
 from sim.protocols import build_model
 from sim.scenario import Scenario
+from sim.scenario.parameters import uncertain_keys
 from sim.solvers.nash import nash_text
 from sim.solvers.utility import concession_path_offer, utility
 from tests.strategies import scenarios

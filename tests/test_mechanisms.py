@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.engine.draws import draw_parameters, uncertain_keys
+from sim.engine.draws import draw_parameters
 from sim.protocols import build_model
 from sim.scenario import Scenario
+from sim.scenario.parameters import uncertain_keys
 from sim.solvers.nash import nash_text
 from sim.solvers.utility import curvature, utility
 

@@ -285,9 +285,9 @@ def test_the_report_draws_each_outcome_against_the_input_that_decides_it(write_s
     section = next(s for s in report_for(results).sections if s.title == "What moves each outcome")
     (figure,) = section.figures
     titles = [annotation.text for annotation in figure.layout.annotations]
-    assert f"escalation against K: red line 0 probability (η² = {escalation.binned.eta2:.2f})" in titles
-    assert figure.layout.xaxis.title.text == "K: red line 0 probability (probability, 0-1)"
-    assert "K: red line 0 probability" in section.preformatted
+    assert f"escalation against K: red-line probability (cap) (η² = {escalation.binned.eta2:.2f})" in titles
+    assert figure.layout.xaxis.title.text == "K: red-line probability (cap) (probability, 0-1)"
+    assert "K: red-line probability (cap)" in section.preformatted
 
 
 # --- the estimators -------------------------------------------------------------------------

@@ -20,10 +20,10 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.engine.draws import uncertain_keys
 from sim.engine.outcomes import Status
 from sim.protocols import PROTOCOLS, build_model
 from sim.scenario import Scenario
+from sim.scenario.parameters import uncertain_keys
 from sim.scenario.protocols import PROTOCOL_NAMES, REGISTRY
 from tests.strategies import scenarios
 

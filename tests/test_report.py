@@ -128,16 +128,15 @@ def test_report_html_is_self_contained(sweep_dir, tmp_path):
     assert html.count("<script") == 1 + len(report.named_figures())  # plotly.js once, then one per figure
     assert not re.search(r"<(script|link|img)[^>]+(src|href)=", html)  # nothing fetched from anywhere
     titles = [section.title for section in report.sections]
-    assert titles[:7] == [
+    assert titles[:6] == [
         "Outcomes",
         "What ended the talks",
         "Agreed terms",
         "Timing",
         "Positions over the talks",
         "Sensitivity",
-        "Sampled inputs",
     ]
-    assert titles[7:] in ([], ["What moves each outcome"])  # only when some outcome is common enough
+    assert titles[6:] in ([], ["What moves each outcome"])  # only when some outcome is common enough
     assert "seed" in report.facts and "lhs" in report.facts["design"]
 
 

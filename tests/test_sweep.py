@@ -14,13 +14,13 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from sim.engine.draws import uncertain_keys
 from sim.errors import ResultsError
 from sim.experiments.sweep.designs import DESIGNS, design_points, design_size
 from sim.experiments.sweep.executors import SweepError
 from sim.experiments.sweep.plan import SweepPlan, SweepSettings
 from sim.experiments.sweep.runner import Execution, run_sweep
 from sim.scenario import load_scenario
+from sim.scenario.parameters import uncertain_keys
 from sim.store.results import Results
 from sim.store.sweep_folder import SweepStore
 from tests.conftest import DEFAULT_SCENARIO, ROOT, SCENARIOS, dipsim

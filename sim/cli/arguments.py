@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sim.scenario import LoadedScenario
 
 DEFAULT_RESULTS = Path("results")
 DEFAULT_SCENARIO = Path("scenarios/iran_talks.yaml")
@@ -34,3 +38,24 @@ def add_run_settings(parser: argparse.ArgumentParser, *, replicates_help: str) -
         action="store_true",
         help="draw uncertain parameters per replicate instead of using their central values",
     )
+
+
+def add_set_option(parser: argparse.ArgumentParser) -> None:
+    """--set KEY=VALUE, repeatable: fix any parameter of the scenario without editing the file."""
+    parser.add_argument(
+        "--set",
+        dest="assignments",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="fix a parameter at VALUE, e.g. --set actors.Israel.red_lines.0.probability=0.8 (repeatable; "
+        "the keys are the dotted paths `dipsim validate SCENARIO --json` shows); recorded in the manifest",
+    )
+
+
+def apply_set_option(loaded: LoadedScenario, assignments: list[str]) -> LoadedScenario:
+    """The scenario with every --set applied and checked as if written in the file."""
+    from sim.scenario.overrides import parse_assignment, with_values
+
+    values = dict(parse_assignment(text) for text in assignments)
+    return with_values(loaded, values)

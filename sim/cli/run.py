@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.cli.arguments import DEFAULT_RESULTS, add_run_settings
+from sim.cli.arguments import DEFAULT_RESULTS, add_run_settings, add_set_option, apply_set_option
 
 if TYPE_CHECKING:
     from sim.experiments.run import RunSettings
@@ -30,6 +30,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     run.add_argument("scenario", type=Path, help="scenario YAML file")
     add_run_settings(run, replicates_help="replicates to run at once")
+    add_set_option(run)
     run.add_argument("--out", type=Path, help="run folder (default results/runs/<scenario>-...)")
     run.add_argument("--json", action="store_true", help="print a JSON summary instead of the story")
     run.add_argument("--replicate", type=int, default=0, help="which replicate's story to print")
@@ -66,7 +67,7 @@ def handle(args: argparse.Namespace) -> int:
     from sim.store.results import Results
     from sim.store.run_folder import write_run
 
-    loaded = load_scenario(args.scenario)
+    loaded = apply_set_option(load_scenario(args.scenario), args.assignments)
     settings = RunSettings(seed=args.seed, replicates=args.replicates, sample=args.sample)
     if not 0 <= args.replicate < settings.replicates:
         raise UsageError(f"--replicate {args.replicate}: must be between 0 and {settings.replicates - 1}")

@@ -8,7 +8,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from sim.cli.arguments import DEFAULT_RESULTS, count, positive_int
+from sim.cli.arguments import DEFAULT_RESULTS, add_set_option, apply_set_option, count, positive_int
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -27,6 +27,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     sweep.add_argument("--replicates", type=positive_int, default=1, help="replicates per design point")
     sweep.add_argument("--design", choices=DESIGNS, default="mc", help="sampling design (default mc)")
     sweep.add_argument("--seed", type=int, default=0, help="root random seed (default 0)")
+    add_set_option(sweep)
     sweep.add_argument(
         "--workers",
         type=positive_int,
@@ -71,7 +72,7 @@ def handle(args: argparse.Namespace) -> int:
     from sim.store.outputs import slug
     from sim.store.results import Results
 
-    loaded = load_scenario(args.scenario)
+    loaded = apply_set_option(load_scenario(args.scenario), args.assignments)
     settings = SweepSettings(
         samples=args.samples,
         replicates=args.replicates,

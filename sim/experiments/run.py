@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sim.engine.draws import uncertain_keys
 from sim.engine.log import RunTables
 from sim.experiments.batch import SEED_SCHEME, run_batch, sampled_points, split_seed
 from sim.scenario import LoadedScenario
+from sim.scenario.parameters import uncertain_keys
 from sim.store.manifest import RunManifest
 from sim.store.run_folder import command_line, describe_scenario, package_versions
 

@@ -172,16 +172,6 @@ def distribution_report(results: Results) -> Report:
         )
     if results.has("samples"):
         samples = results.table("samples")
-        parameters = figures.influential_parameters(samples, outcomes, sensitivity)
-        if parameters:
-            sections.append(
-                Section(
-                    "Sampled inputs",
-                    "The most influential inputs (by sensitivity if computed, else by rank correlation with "
-                    "the share of deals) of each design point.",
-                    [figures.parallel_inputs(samples, outcomes, parameters)],
-                )
-            )
         sections.extend(_driver_sections(results, samples, outcomes, meaning))
     kind = "sweep" if results.kind == "sweep" else "batch run"
     partial = " (partial)" if results.is_partial else ""

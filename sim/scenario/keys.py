@@ -124,19 +124,3 @@ class ParameterKey:
         if self.field == "initial":
             return "level"
         return self.field  # type: ignore[return-value]
-
-    def label(self) -> str:
-        """A short human name: 'Israel: red line 0 above', 'Iran: enrichment salience'."""
-        if self.actor is None:
-            return " ".join(str(p).replace("_", " ") for p in self.path)
-        if self.issue is not None:
-            return f"{self.actor}: {self.issue.replace('_', ' ')} {self.field}"
-        if self.line is not None:
-            return f"{self.actor}: red line {self.line} {self.field}"
-        if self.track is not None:
-            return f"{self.actor}: {self.track.replace('_', ' ')} {self.field}"
-        if self.covariate is not None:
-            return f"{self.actor}: outside-option hazard ratio {self.covariate}"
-        if self.path[2] == "outside_option":
-            return f"{self.actor}: outside-option hazard"
-        return f"{self.actor}: {self.field}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -38,6 +39,8 @@ class LoadedScenario:
     files: dict[str, str]  # every file read (the variant, its bases, the evidence), name -> text
     evidence: LoadedEvidence | None = None  # the calibration the base scenario names, if any
     sources: dict[PathKey, Location] = field(default_factory=dict)  # where each value was written
+    # Values fixed from outside the file (--set, --vary, the explorer), key -> value: sim.scenario.overrides
+    overrides: tuple[tuple[str, Any], ...] = ()
 
     def with_protocol(self, name: str) -> LoadedScenario:
         """The same scenario run under another protocol (its settings from the file if it names it).
@@ -63,6 +66,8 @@ class LoadedScenario:
             digest.update(b"\0")
             digest.update(self.files[name].encode())
             digest.update(b"\0")
+        if self.overrides:  # a scenario without overrides keeps the digest it always had
+            digest.update(json.dumps(self.overrides, sort_keys=True).encode())
         return digest.hexdigest()
 
 

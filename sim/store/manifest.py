@@ -67,6 +67,7 @@ class ScenarioInfo(_Part):
     sha256: str
     files: dict[str, str]
     resolved: dict[str, Any]
+    overrides: dict[str, Any] = Field(default_factory=dict)  # --set / --vary values, key -> value
 
 
 class _Signed(_Part):

@@ -61,6 +61,7 @@ def describe_scenario(loaded: LoadedScenario) -> dict[str, Any]:
             "sha256": loaded.sha256,
             "files": loaded.files,
             "resolved": resolved(scenario),
+            "overrides": dict(loaded.overrides),
         },
         "issues": {
             issue_id: {

@@ -30,11 +30,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine.draws import parameter_specs
 from sim.engine.outcomes import SETTLED
 from sim.experiments.backtest.cases import OUTCOME_CLASSES, Case
 from sim.scenario.distributions import quantile
 from sim.scenario.keys import ParameterKey
+from sim.scenario.parameters import parameter_specs
 from sim.solvers.forecasting import weighted_mean, weighted_median
 from sim.store.results import Results
 

@@ -17,10 +17,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from sim.engine.draws import uncertain_keys
 from sim.experiments.batch import SEED_SCHEME, split_seed
 from sim.experiments.sweep.designs import Design, design_points, design_size
 from sim.scenario import Scenario
+from sim.scenario.parameters import uncertain_keys
 
 LogLevel = Literal["full", "outcomes"]
 BATCH_REPLICATES = 4096  # replicate-runs per batch, unless the full log would not fit the budget below

@@ -13,7 +13,7 @@ from sim.report.figures.causes import outcome_causes
 from sim.report.figures.common import FAN_REPLICATE_LIMIT, TEMPLATE, Share, outcome_shares, wilson_interval
 from sim.report.figures.compare import compare_probabilities, compare_terms
 from sim.report.figures.drivers import Driver, driver_lines, find_drivers, outcome_drivers
-from sim.report.figures.inputs import influential_parameters, parallel_inputs, sensitivity_ranking
+from sim.report.figures.inputs import sensitivity_ranking
 from sim.report.figures.models import model_dots
 from sim.report.figures.moves import who_moved
 from sim.report.figures.outcomes import outcome_probabilities, rounds_ecdf, terms_distribution
@@ -28,13 +28,11 @@ __all__ = [
     "compare_terms",
     "driver_lines",
     "find_drivers",
-    "influential_parameters",
     "model_dots",
     "outcome_causes",
     "outcome_drivers",
     "outcome_probabilities",
     "outcome_shares",
-    "parallel_inputs",
     "position_fans",
     "rounds_ecdf",
     "run_positions",

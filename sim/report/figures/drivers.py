@@ -23,8 +23,6 @@ from plotly.subplots import make_subplots
 from sim.engine.outcomes import OUTCOME_LABELS
 from sim.report.figures.common import TEMPLATE, wilson_interval
 from sim.report.figures.inputs import (
-    parameter_label,
-    parameter_title,
     point_key,
     sampled_parameters,
     varying_parameters,
@@ -32,6 +30,7 @@ from sim.report.figures.inputs import (
 )
 from sim.report.palette import OUTCOME_COLOURS, translucent
 from sim.report.plain import plain
+from sim.scenario.labels import parameter_label, parameter_title
 
 BINS = 10
 POINTS_PER_BIN = 10  # fewer design points than this per bin make a bin's share mostly noise
@@ -136,7 +135,7 @@ def driver_lines(drivers: list[Driver], manifest: dict[str, Any], top: int = 3) 
             f"{driver.noise_level:.3f})"
         )
         for parameter, eta2 in driver.ranking[:top]:
-            lines.append(f"  {eta2:6.3f}  {parameter_title(parameter, manifest)}")
+            lines.append(f"  {eta2:6.3f}  {parameter_title(parameter, manifest['scenario']['resolved'])}")
     return lines
 
 
@@ -144,8 +143,10 @@ def outcome_drivers(
     drivers: list[Driver], manifest: dict[str, Any], meaning: str = "share of simulated replicates"
 ) -> go.Figure:
     """One panel per outcome: its share per bin of its most influential input, with 95 % Wilson bands."""
+    resolved = manifest["scenario"]["resolved"]
     titles = [
-        plain(f"{d.outcome} against {parameter_label(d.parameter)}") + f" (η² = {d.binned.eta2:.2f})"
+        plain(f"{d.outcome} against {parameter_label(d.parameter, resolved)}")
+        + f" (η² = {d.binned.eta2:.2f})"
         for d in drivers
     ]
     figure = make_subplots(
@@ -154,7 +155,7 @@ def outcome_drivers(
     for row, driver in enumerate(drivers, start=1):
         for trace in _curve(driver):
             figure.add_trace(trace, row=row, col=1)
-        figure.update_xaxes(title_text=plain(parameter_title(driver.parameter, manifest)), row=row, col=1)
+        figure.update_xaxes(title_text=plain(parameter_title(driver.parameter, resolved)), row=row, col=1)
         figure.update_yaxes(
             title_text=f"share ending in<br>{driver.outcome}",
             tickformat=".0%",
