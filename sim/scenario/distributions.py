@@ -160,6 +160,34 @@ class Beta(_Dist):
         return (self.low, self.high)
 
 
+class Discrete(_Dist):
+    """Equally likely listed values: a grid of candidates, as ``dipsim sweep --vary`` steps through.
+
+    The quantile function maps [0, 1) onto the values in equal slices, so the design point
+    ``(k + 0.5) / n`` is exactly the k-th value, with no rounding on the way.
+    """
+
+    dist: Literal["discrete"]
+    values: tuple[Number, ...] = Field(min_length=2)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Discrete:
+        if any(b <= a for a, b in zip(self.values, self.values[1:], strict=False)):
+            raise ValueError(f"discrete needs strictly increasing values, got {list(self.values)}")
+        return self._checked()
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        q = np.asarray(u, dtype=float)
+        index = np.clip(np.floor(q * len(self.values)), 0, len(self.values) - 1)
+        with np.errstate(invalid="ignore"):
+            value = np.asarray(self.values, dtype=float)[np.nan_to_num(index).astype(int)]
+        return np.where((q >= 0) & (q <= 1), value, np.nan)
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (self.values[0], self.values[-1])
+
+
 @lru_cache(maxsize=4096)
 def _frozen(dist: _Dist) -> Any:
     """scipy's frozen distribution for one of ours, built once per process.
@@ -179,7 +207,7 @@ def _frozen(dist: _Dist) -> Any:
     raise TypeError(f"no scipy distribution for {type(dist).__name__}")
 
 
-Distribution = Annotated[Uniform | TruncNormal | Triangular | Beta, Field(discriminator="dist")]
+Distribution = Annotated[Uniform | TruncNormal | Triangular | Beta | Discrete, Field(discriminator="dist")]
 
 # A parameter is either known (a number) or uncertain (a distribution).
 Uncertain = float | Distribution

@@ -27,7 +27,9 @@ def _number_or_distribution(value: object) -> object:
         return value
     if isinstance(value, dict):
         if "dist" not in value:
-            raise ValueError("a distribution needs 'dist': one of uniform, truncnormal, triangular, beta")
+            raise ValueError(
+                "a distribution needs 'dist': one of uniform, truncnormal, triangular, beta, discrete"
+            )
         try:
             return _DISTRIBUTION.validate_python(value)
         except ValidationError as exc:

@@ -117,6 +117,7 @@ class SweepPlanInfo(_Part):
     uncertain_parameters: list[str]
     expected_design_points: int = Field(ge=1)
     seed_scheme: str
+    vary: dict[str, Any] | None = None  # --vary: {parameter, values, rest}
 
 
 class Invocation(_Part):

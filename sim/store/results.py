@@ -118,6 +118,28 @@ class Results:
             raise ResultsError(f"{self.path} has no {name} table")
         return read_parquet(self.path / f"{name}.parquet", columns, rows)
 
+    def frame(self) -> pd.DataFrame:
+        """One tidy DataFrame of inputs and outputs: a row per replicate-run, as analysts load a sweep.
+
+        The columns are the run's ids (``sample`` for a sweep's design point, ``replicate``), then the
+        sampled inputs under their dotted keys (none for a run that sampled nothing: its inputs are the
+        scenario's central values, in the manifest), then the outcome columns: ``outcome``, ``cause``,
+        ``signed``, when the talks ended, each issue's agreed or forecast term and each actor's utility.
+        """
+        if self.kind == "backtest":
+            raise ResultsError(
+                f"{self.path} holds a backtest; read its tables with backtest() and backtest_classes()"
+            )
+        outcomes = self.table("outcomes")
+        ids = [c for c in ("sample", "replicate") if c in outcomes]
+        if not self.has("samples"):
+            return outcomes
+        samples = self.table("samples")
+        key = "sample" if "sample" in samples else "replicate"
+        inputs = [c for c in samples if c != key]
+        frame = outcomes.merge(samples, on=key, how="left", validate="many_to_one")
+        return frame[[*ids, *inputs, *[c for c in outcomes if c not in ids]]]
+
     def backtest(self) -> pd.DataFrame:
         """A backtest's terms table: a row per case x agreed issue x predictor (sim.experiments.backtest)."""
         if self.kind != "backtest":

@@ -12,8 +12,10 @@ from typing import Literal
 
 import numpy as np
 
-Design = Literal["mc", "lhs", "sobol", "morris"]
-DESIGNS: tuple[Design, ...] = ("mc", "lhs", "sobol", "morris")
+Design = Literal["mc", "lhs", "sobol", "morris", "grid"]
+DESIGNS: tuple[Design, ...] = ("mc", "lhs", "sobol", "morris")  # what --design offers
+# "grid": --vary with the rest at central values; the varied parameter is the only column
+# (sim.experiments.sweep.vary), so the design of "the rest" is a single empty point.
 MORRIS_LEVELS = 4
 
 

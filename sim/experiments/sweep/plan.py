@@ -19,7 +19,9 @@ import numpy as np
 
 from sim.experiments.batch import SEED_SCHEME, split_seed
 from sim.experiments.sweep.designs import Design, design_points, design_size
+from sim.experiments.sweep.vary import Vary, grid_points
 from sim.scenario import Scenario
+from sim.scenario.labels import parameter_label
 from sim.scenario.parameters import uncertain_keys
 
 LogLevel = Literal["full", "outcomes"]
@@ -52,6 +54,7 @@ class SweepSettings:
     seed: int = 0
     log: LogLevel = "full"  # full: per-exchange rounds and texts too; outcomes: outcomes, events, samples
     batch_replicates: int = BATCH_REPLICATES  # replicate-runs per batch: the unit of work, resume and memory
+    vary: Vary | None = None  # --vary: one parameter on a grid (sim.experiments.sweep.vary)
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,12 @@ class SweepPlan:
     def build(cls, scenario: Scenario, settings: SweepSettings) -> SweepPlan:
         keys = tuple(str(key) for key in uncertain_keys(scenario))
         design_seed, batch_root = split_seed(settings.seed)
-        points = design_points(settings.design, settings.samples, list(keys), design_seed)
+        if settings.vary is None:
+            points = design_points(settings.design, settings.samples, list(keys), design_seed)
+        else:
+            rest = [key for key in keys if key != settings.vary.parameter]
+            rest_points = design_points(settings.design, settings.samples, rest, design_seed)
+            points = grid_points(settings.vary, list(keys), rest_points)
         per_batch = max(1, settings.batch_replicates // settings.replicates)
         starts = range(0, len(points), per_batch)
         seeds = batch_root.spawn(len(starts))
@@ -103,7 +111,7 @@ class SweepPlan:
             "design": settings.design,
             "samples": settings.samples,
             "design_points": self.design_points,
-            "expected_design_points": design_size(settings.design, settings.samples, len(self.keys)),
+            "expected_design_points": self.expected_design_points,
             "replicates": settings.replicates,
             "total_replicates": self.total_replicates,
             "seed": settings.seed,
@@ -117,7 +125,16 @@ class SweepPlan:
             "samples_per_batch": self.samples_per_batch,
             "batches": [[batch.first_sample, batch.stop_sample] for batch in self.batches],
             "uncertain_parameters": list(self.keys),
-        }
+        } | ({"vary": settings.vary.describe()} if settings.vary else {})
+
+    @property
+    def expected_design_points(self) -> int:
+        """What the design should have: a check on the design code, and the plan a user reads first."""
+        settings = self.settings
+        if settings.vary is None:
+            return design_size(settings.design, settings.samples, len(self.keys))
+        rest = design_size(settings.design, settings.samples, len(self.keys) - 1)
+        return len(settings.vary.values) * rest
 
     def identity(self, scenario_sha256: str) -> str:
         """A fingerprint of everything that decides the sweep's numbers: the scenario and this plan.
@@ -129,3 +146,44 @@ class SweepPlan:
         plan = {key: value for key, value in self.describe().items() if key != "seed_scheme"}
         text = json.dumps({"scenario": scenario_sha256, "plan": plan}, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
+
+
+def plan_lines(plan: SweepPlan, resolved: dict[str, Any]) -> list[str]:
+    """The plan as a reader checks it before committing the machine: design, run count, batches."""
+    settings = plan.settings
+    n, dimensions = settings.samples, len(plan.keys)
+    rest = dimensions - (1 if settings.vary else 0)
+    design = _design_text(settings.design, n, rest)
+    if settings.vary is not None:
+        values = settings.vary.values
+        label = parameter_label(settings.vary.parameter, resolved)
+        grid = f"{label}: {len(values)} values from {values[0]:g} to {values[-1]:g}"
+        if settings.vary.rest == "central":
+            design = f"{grid}; every other parameter at its central value"
+        else:
+            design = f"{grid}, each crossed with the same {design}"
+    runs = plan.total_replicates
+    batches = len(plan.batches)
+    return [
+        f"Plan: {design}",
+        f"  {plan.design_points:,} design points x {settings.replicates:,} replicate"
+        f"{'s' if settings.replicates > 1 else ''} = {runs:,} runs, in {batches:,} "
+        f"batch{'es' if batches > 1 else ''} of up to {plan.samples_per_batch * settings.replicates:,} runs; "
+        + ("full per-exchange log" if settings.log == "full" else "outcomes, events and samples only"),
+    ]
+
+
+def _design_text(design: Design, n: int, dimensions: int) -> str:
+    if design == "sobol":
+        return (
+            f"Saltelli's design for first- and total-order Sobol indices over {dimensions} uncertain "
+            f"parameters: N x (D + 2) = {n:,} x ({dimensions} + 2) = {n * (dimensions + 2):,} points "
+            "(no second-order indices, which would need N x (2D + 2))"
+        )
+    if design == "morris":
+        return (
+            f"Morris elementary effects over {dimensions} uncertain parameters: {n:,} trajectories x "
+            f"(D + 1) = {n:,} x ({dimensions} + 1) = {n * (dimensions + 1):,} points"
+        )
+    name = {"mc": "plain Monte Carlo", "lhs": "Latin hypercube", "grid": "single point"}[design]
+    return f"{name} sample of {n:,} point{'s' if n > 1 else ''} over {dimensions} uncertain parameters"

@@ -11,26 +11,23 @@ to do writes nothing, so the manifest's provenance stays as it was.
 
 from __future__ import annotations
 
-import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from sim.errors import ResultsError
 from sim.experiments.sweep.executors import SweepError, describe_executor, executor_for
 from sim.experiments.sweep.plan import SweepPlan, SweepSettings
+from sim.experiments.sweep.progress import PROGRESS_EVERY, Progress
 from sim.experiments.sweep.worker import BatchTask, run_task
 from sim.scenario import LoadedScenario
 from sim.store.manifest import MANIFEST, Invocation, SweepManifest, SweepPlanInfo
 from sim.store.outputs import entries
 from sim.store.run_folder import command_line, describe_scenario, package_versions
 from sim.store.sweep_folder import SweepStore
-from sim.terminal import raw_stderr
 
 # Must match for --resume: anything that changes which numbers a batch produces.
 _RESUME_KEYS = (
@@ -42,6 +39,7 @@ _RESUME_KEYS = (
     "batch_replicates",
     "samples_per_batch",
     "uncertain_parameters",
+    "vary",
 )
 
 
@@ -58,6 +56,7 @@ class Execution:
     scheduler: str | None = None
     dask_local: bool = False
     progress: bool = True
+    progress_every: float = PROGRESS_EVERY  # seconds between progress lines when stdout is no terminal
     inline_below: int = INLINE_BELOW_PER_WORKER  # replicate-runs per worker; 0: always use the pool
 
     def for_work(self, replicate_runs: int) -> tuple[Execution, str]:
@@ -75,7 +74,7 @@ class Execution:
             f"ran in this process: {replicate_runs:,} replicate-runs are fewer than the {threshold:,} "
             f"at which {self.workers} worker processes repay their start-up"
         )
-        return Execution(workers=1, progress=self.progress, inline_below=self.inline_below), note
+        return replace(self, workers=1), note
 
 
 @dataclass(frozen=True)
@@ -106,22 +105,44 @@ def run_sweep(
         return SweepSummary(store.folder, 0, len(plan.batches), 0, 0.0)
     identity = manifest.identity
     clock = time.perf_counter()
-    replicates_run = 0
     remaining = sum(plan.batches[b].samples for b in pending) * settings.replicates
     if remaining < plan.total_replicates:  # a resume: what is left decides
         execution, note = asked.for_work(remaining)
         invocation["executor"] = describe_executor(
             execution.workers, execution.scheduler, execution.dask_local
         )
-    bar = tqdm(
-        total=plan.total_replicates,
-        initial=plan.total_replicates - remaining,
-        unit="rep",
-        unit_scale=True,
-        desc=f"{len(plan.batches) - len(pending)}/{len(plan.batches)} batches",
-        file=raw_stderr(),
-        disable=not (execution.progress and sys.stderr.isatty()),
+    progress = Progress(
+        total_runs=plan.total_replicates,
+        done_runs=plan.total_replicates - remaining,
+        total_batches=len(plan.batches),
+        done_batches=len(plan.batches) - len(pending),
+        enabled=execution.progress,
+        every=execution.progress_every,
     )
+    try:
+        _dispatch(plan, loaded, pending, store, identity, execution, progress)
+    finally:
+        progress.close()
+    seconds = time.perf_counter() - clock
+    replicates_run = progress.done_runs - (plan.total_replicates - remaining)
+    ran = Invocation(**invocation, batches_run=len(pending), seconds=round(seconds, 3))
+    store.write_manifest(
+        manifest.model_copy(update={"invocations": [*manifest.invocations, ran], "status": "complete"})
+    )
+    return SweepSummary(store.folder, len(pending), len(plan.batches), replicates_run, seconds, note)
+
+
+def _dispatch(
+    plan: SweepPlan,
+    loaded: LoadedScenario,
+    pending: list[int],
+    store: SweepStore,
+    identity: str,
+    execution: Execution,
+    progress: Progress,
+) -> None:
+    """Submit the pending batches, write each as it finishes, and count it."""
+    settings = plan.settings
     # Bounded in-flight work bounds memory: one batch queued behind each running one keeps a pool
     # busy; inline, a batch runs as it is submitted, so holding a second one would only cost memory.
     limit = (
@@ -129,10 +150,9 @@ def run_sweep(
         if execution.workers <= 1 and not (execution.scheduler or execution.dask_local)
         else 2 * execution.workers
     )
-    with bar, executor_for(execution.workers, execution.scheduler, execution.dask_local) as executor:
+    with executor_for(execution.workers, execution.scheduler, execution.dask_local) as executor:
         queue = iter(plan.batches[b] for b in pending)
         running: dict[Future, int] = {}
-        finished = len(plan.batches) - len(pending)
         while True:
             for batch in queue:
                 task = BatchTask(
@@ -153,17 +173,8 @@ def run_sweep(
                 del running[future]
                 result = future.result()
                 store.write_batch(result.index, result.tables, identity)
-                finished += 1
-                replicates_run += result.replicates
-                bar.update(result.replicates)
-                bar.set_description(f"{finished}/{len(plan.batches)} batches")
+                progress.batch_done(result.replicates)
                 del future, result  # a written batch's tables must not outlive it into the next batch
-    seconds = time.perf_counter() - clock
-    ran = Invocation(**invocation, batches_run=len(pending), seconds=round(seconds, 3))
-    store.write_manifest(
-        manifest.model_copy(update={"invocations": [*manifest.invocations, ran], "status": "complete"})
-    )
-    return SweepSummary(store.folder, len(pending), len(plan.batches), replicates_run, seconds, note)
 
 
 def _prepare_folder(store: SweepStore, fresh: SweepManifest, resume: bool) -> tuple[SweepManifest, list[int]]:
