@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(BIN)/dipsim run scenarios/iran_talks.yaml --seed 42 --replicates 2000 --sample --out results/demo/batch \
 		| sed -n '/^Across/,$$p'
 	$(BIN)/dipsim run scenarios/iran_talks.yaml --seed 42 --protocol all --out results/demo/protocols
-	$(BIN)/dipsim sweep scenarios/iran_talks.yaml --samples 500 --replicates 8 --design lhs --workers 2 \
+	$(BIN)/dipsim sweep scenarios/iran_talks.yaml --samples 400 --replicates 400 --design lhs --workers 2 \
 		--seed 42 --out results/demo/sweep
 	$(BIN)/dipsim sensitivity results/demo/sweep | head -12
 	$(BIN)/dipsim report results/demo/sweep --out results/demo/report.html

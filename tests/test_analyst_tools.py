@@ -51,7 +51,9 @@ def test_set_gives_the_run_a_file_with_that_value_gives(tmp_path):
         "        above: 0\n        action: escalate\n        trigger: deal\n        probability: 0.9\n"
         "        note: a deal that leaves enrichment in place may be met by unilateral action\n"
     )
-    common = ["--seed", 3, "--replicates", 300, "--sample"]
+    # Without --sample: a sampled run draws a column for each of the file's uncertain parameters, so a
+    # file that fixes one draws one column fewer (test_fixing_one_parameter_leaves_every_other_draw...).
+    common = ["--seed", 3, "--replicates", 300]
     by_set = dipsim("run", DEFAULT_SCENARIO, *common, "--set", f"{RED_LINE}=0.9", "--out", tmp_path / "a")
     by_file = dipsim("run", variant, *common, "--out", tmp_path / "b")
     assert by_set.returncode == 0, by_set.stderr
@@ -60,7 +62,13 @@ def test_set_gives_the_run_a_file_with_that_value_gives(tmp_path):
     pd.testing.assert_frame_equal(a, b)
     manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
     assert manifest["scenario"]["overrides"] == {RED_LINE: 0.9}
+    sampled = dipsim(
+        "run", DEFAULT_SCENARIO, *common, "--sample", "--set", f"{RED_LINE}=0.9", "--out", tmp_path / "c"
+    )
+    assert sampled.returncode == 0, sampled.stderr
+    manifest = json.loads((tmp_path / "c" / "manifest.json").read_text())
     assert RED_LINE not in manifest["uncertain_parameters"]  # fixed, so no longer sampled
+    assert RED_LINE not in Results.open(tmp_path / "c").frame()  # not an input that varies
 
 
 @pytest.mark.parametrize(
@@ -206,3 +214,14 @@ def test_duckdb_reads_run_and_sweep_folders_as_they_are(small_sweep, tmp_path):
     ).fetchall()[0][0]
     assert count == 5
 
+
+def test_fixing_one_parameter_leaves_every_other_draw_where_it_was(loaded):
+    from sim.experiments.run import RunSettings, run_scenario
+
+    settings = RunSettings(seed=11, replicates=64, sample=True)
+    free, _ = run_scenario(loaded, settings)
+    key, value = parse_assignment(f"{RED_LINE}=0.9")
+    fixed, _ = run_scenario(with_values(loaded, {key: value}), settings)
+    free_inputs, fixed_inputs = free.samples.to_pandas(), fixed.samples.to_pandas()
+    assert RED_LINE not in fixed_inputs
+    pd.testing.assert_frame_equal(free_inputs.drop(columns=RED_LINE), fixed_inputs)

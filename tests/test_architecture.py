@@ -36,6 +36,7 @@ ALLOWED = {
     "report": {"store", "engine", "scenario", "experiments", "errors", "terminal"},
     "importer": {"scenario", "store", "errors", "text_input"},
     "calibration": {"scenario"},
+    "explore": {"scenario", "engine", "experiments", "store", "report", "errors"},
     "cli": {
         name
         for name in (
@@ -47,6 +48,7 @@ ALLOWED = {
             "report",
             "importer",
             "calibration",
+            "explore",
             "errors",
             "terminal",
             "text_input",

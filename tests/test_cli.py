@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import subprocess
@@ -148,3 +149,30 @@ def test_two_quick_default_runs_keep_both(tmp_path):
     for _ in range(2):
         assert dipsim("run", str(DEFAULT_SCENARIO), cwd=tmp_path).returncode == 0
     assert len(list((tmp_path / "results" / "runs").iterdir())) == 2
+
+
+def _subcommands() -> dict[str, argparse.ArgumentParser]:
+    from sim.cli.dispatch import build_parser
+
+    parser = build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+def test_every_command_shows_examples_and_explains_every_argument():
+    commands = _subcommands()
+    assert {"run", "sweep", "sensitivity", "report", "compare", "explore"} <= set(commands)
+    for name, parser in commands.items():
+        text = parser.format_help()
+        assert "\nexamples:\n  dipsim " in text, f"dipsim {name} --help shows no example"
+        examples = text.split("\nexamples:\n", 1)[1].splitlines()
+        assert all(line.startswith("  dipsim ") for line in examples[0::2]), name  # a command, then what
+        for action in parser._actions:
+            assert action.help, f"dipsim {name}: {action.dest} has no help text"
+
+
+def test_bare_dipsim_prints_the_help():
+    result = dipsim()
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: dipsim")
+    assert "examples:" in result.stdout and "run " in result.stdout

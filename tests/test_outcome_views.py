@@ -285,7 +285,9 @@ def test_the_report_draws_each_outcome_against_the_input_that_decides_it(write_s
     section = next(s for s in report_for(results).sections if s.title == "What moves each outcome")
     (figure,) = section.figures
     titles = [annotation.text for annotation in figure.layout.annotations]
-    assert f"escalation against K: red-line probability (cap) (η² = {escalation.binned.eta2:.2f})" in titles
+    assert f"escalation against K: red-line probability (cap) (η² = {escalation.binned.eta2:.3f})" in titles
+    # K's patience decides nothing, so it gets no curve of its own: only the red line is drawn.
+    assert [parameter for parameter, _ in escalation.curves] == ["actors.K.red_lines.0.probability"]
     assert figure.layout.xaxis.title.text == "K: red-line probability (cap) (probability, 0-1)"
     assert "K: red-line probability (cap)" in section.preformatted
 
@@ -330,6 +332,24 @@ def test_eta2_finds_the_input_an_outcome_depends_on_and_its_analytic_value():
     hits = (outcomes.outcome == "escalation").groupby(outcomes["sample"]).sum().to_numpy()
     direct = binned_share(x1, hits, np.full(len(x1), 4))
     assert direct.eta2 == drivers[1].binned.eta2
+
+
+def test_each_input_that_matters_gets_its_curve_and_noise_does_not():
+    """Y = 1{U < (X1 + X2) / 2}: E[Y | X1] = X1 / 2 + 1/4, so eta^2(X1) = (1/48) / (1/4) = 1/12 and the same
+    for X2, far above the chi-square threshold (N eta^2 = 2000 / 12 = 167 against about 21 for 9 degrees
+    of freedom at 0.05 / 3); X3 decides nothing and gets no curve."""
+    rng = np.random.default_rng(7)
+    points = 2000
+    inputs = {f"actors.{name}.capability": rng.random(points) for name in ("A", "B", "C")}
+    samples = pd.DataFrame({"sample": np.arange(points), **inputs})
+    p = (inputs["actors.A.capability"] + inputs["actors.B.capability"]) / 2
+    outcome = np.where(rng.random(points) < p, "escalation", "deal")
+    outcomes = pd.DataFrame({"sample": np.arange(points), "replicate": 0, "outcome": outcome})
+    escalation = next(d for d in find_drivers(samples, outcomes) if d.outcome == "escalation")
+    drawn = [parameter for parameter, _ in escalation.curves]
+    assert sorted(drawn) == ["actors.A.capability", "actors.B.capability"]
+    for _, binned in escalation.curves:
+        assert binned.eta2 == pytest.approx(0.99 / 12, abs=0.03)
 
 
 def test_eta2_is_one_when_the_outcome_is_a_function_of_a_discrete_input():

@@ -199,13 +199,16 @@ def test_small_sobol_sweep_then_sensitivity(tmp_path):
     dimensions = len(manifest["sweep"]["uncertain_parameters"])
     assert manifest["sweep"]["design_points"] == 16 * (dimensions + 2)
     assert not (folder / "rounds").exists()  # --log outcomes
-    analysis = dipsim("sensitivity", folder)
+    analysis = dipsim("sensitivity", folder, "--output", "p_deal", "--output", "enrichment")
     assert analysis.returncode == 0, analysis.stderr
-    assert "P(deal) - sobol ST:" in analysis.stdout
+    assert "P(deal) - sobol ST (total-order index):" in analysis.stdout
     table = pd.read_parquet(folder / "sensitivity.parquet")
-    assert set(table.output) == {"p_deal", "p_escalation", "enrichment_cap"}
-    assert set(table["index"]) == {"S1", "ST"}
-    assert set(table.parameter) == set(manifest["sweep"]["uncertain_parameters"])
+    assert set(table.output) == {"p_deal", "enrichment"}
+    indices = table[table.method != "noise"]
+    assert set(indices["index"]) == {"S1", "ST"}
+    assert set(indices.parameter) == set(manifest["sweep"]["uncertain_parameters"])
+    noise = table[table.method == "noise"]  # two replicates per point: the noise is read from the sweep
+    assert set(noise.output) == {"p_deal", "enrichment"} and (noise.parameter == "").all()
 
 
 def test_sensitivity_refuses_an_incomplete_sweep(loaded, tmp_path):
@@ -225,8 +228,8 @@ def test_lhs_sweep_sensitivity_uses_rbd_fast_and_pawn(loaded, tmp_path):
     folder = tmp_path / "lhs"
     settings = SweepSettings(samples=96, replicates=2, design="lhs", seed=2, log="outcomes")
     run_sweep(loaded, settings, folder, Execution(progress=False))
-    table = analyse(folder)
-    assert set(table.method) == {"rbd_fast", "pawn"}
+    table = analyse(folder, outputs=["p_deal"]).table
+    assert set(table.method) == {"rbd_fast", "pawn", "noise"}
     first_order = table[(table.method == "rbd_fast") & (table.output == "p_deal")]
     assert len(first_order) == len(uncertain_keys(loaded.scenario))
     assert first_order.value.notna().all()

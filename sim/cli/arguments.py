@@ -13,6 +13,23 @@ DEFAULT_RESULTS = Path("results")
 DEFAULT_SCENARIO = Path("scenarios/iran_talks.yaml")
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's formatter, except that an examples epilog keeps its lines: commands stay copyable."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("examples:"):
+            return "".join(indent + line + "\n" for line in text.splitlines()).rstrip("\n")
+        return super()._fill_text(text, width, indent)
+
+
+def examples(*pairs: tuple[str, str]) -> dict[str, object]:
+    """``add_parser`` keywords for an epilog of examples, each a command and what it does."""
+    lines = ["examples:"]
+    for command, what in pairs:
+        lines += [f"  {command}", f"      {what}"]
+    return {"epilog": "\n".join(lines), "formatter_class": _Formatter}
+
+
 def positive_int(text: str) -> int:
     """An argparse type for counts, so a zero or negative count is refused before any work starts."""
     value = int(text)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.cli.arguments import add_run_settings
+from sim.cli.arguments import add_run_settings, examples
 from sim.terminal import plural
 
 if TYPE_CHECKING:
@@ -26,7 +26,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         "deal, the agreed terms; see docs/backtest.md) under each protocol, and score every protocol and "
         "naive baseline: Brier and log scores of the outcome class, the normalised error and interval "
         "coverage of the terms, each with a bootstrap interval over cases.",
-        epilog="example: dipsim backtest scenarios/cases && dipsim report results/backtests/cases-s0",
+        **examples(
+            ("dipsim backtest scenarios/cases", "score every protocol and naive baseline on the coded cases"),
+            ("dipsim report results/backtests/cases-s0", "the backtest plotted"),
+        ),
     )
     parser.add_argument("cases_dir", type=Path, metavar="CASES_DIR", help="folder of case files (*.yaml)")
     parser.add_argument(

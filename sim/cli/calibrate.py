@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.cli.arguments import DEFAULT_SCENARIO
+from sim.cli.arguments import DEFAULT_SCENARIO, examples
 
 if TYPE_CHECKING:
     from sim.scenario import LoadedScenario
@@ -19,7 +19,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="show each actor parameter with its value or range and the quotes behind it",
         description="Show every actor parameter of a scenario with its value or range, its coding rule "
         "and the verbatim quotes behind it; or list the passages of a new article that bear on them.",
-        epilog="examples: dipsim calibrate --explain Israel;  dipsim calibrate --suggest seeds/NEW.txt",
+        **examples(
+            ("dipsim calibrate", "every actor parameter of the default scenario with its quotes"),
+            ("dipsim calibrate --explain Israel", "one actor's parameters, rule by rule"),
+            ("dipsim calibrate --suggest seeds/NEW.txt", "the passages of a new article that bear on them"),
+        ),
     )
     calibrate.add_argument(
         "scenario",

@@ -2,7 +2,10 @@
 
 Exit codes: 0 success, 2 bad input (an unreadable or invalid scenario, bad
 arguments, an output dipsim will not overwrite), 1 a bug. Building the parser
-imports no numerical library; each command's handler imports what it needs.
+imports only the declarations the help lists (protocol and design names, which
+bring pydantic and numpy: about 0.3 s); the engine, pandas, pyarrow, plotly and
+solara load in the handler that needs them (tests/test_explore.py checks that
+plotly and solara do not load with the parser).
 """
 
 from __future__ import annotations
@@ -13,18 +16,33 @@ import sys
 from collections.abc import Sequence
 
 from sim import __version__
-from sim.cli import backtest, calibrate, import_table, report, run, sensitivity, sweep, validate
+from sim.cli import (
+    backtest,
+    calibrate,
+    discover,
+    explore,
+    import_table,
+    report,
+    run,
+    sensitivity,
+    sweep,
+    validate,
+)
+from sim.cli.arguments import examples
 from sim.errors import DipsimError
 from sim.terminal import safe_output
 
-COMMANDS = (run, validate, calibrate, sweep, sensitivity, report, import_table, backtest)
+COMMANDS = (run, validate, calibrate, sweep, sensitivity, discover, report, import_table, backtest, explore)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dipsim",
         description="Simulate multi-party negotiations from scenario files and log every round.",
-        epilog="Start with: dipsim run scenarios/iran_talks.yaml --seed 42   (see README.md)",
+        **examples(
+            ("dipsim run scenarios/iran_talks.yaml --seed 42", "the story of one seeded run: start here"),
+            ("dipsim COMMAND --help", "each command's options, with examples"),
+        ),
     )
     parser.add_argument("--version", action="version", version=f"dipsim {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -35,7 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     with safe_output():
+        if not argv:  # bare `dipsim`: what it can do, not a usage error
+            parser.print_help()
+            return 0
         args = parser.parse_args(argv)
         try:
             return args.handler(args)

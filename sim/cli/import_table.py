@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim.cli.arguments import examples
+
 if TYPE_CHECKING:
     from sim.importer.options import Options
 
@@ -25,6 +27,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="convert a published actor table (CSV) into a scenario file",
         description="Convert an expected-utility actor table (Actor, Capability, Position, Salience) or a "
         "KTAB SMP table into a scenario YAML, validated by the scenario loader. See docs/import.md.",
+        **examples(
+            (
+                "dipsim import scenarios/eu_emissions_1994.csv --issue emissions --scale 0 100 --out my.yaml",
+                "a published expected-utility table as a scenario file",
+            ),
+            ("dipsim run my.yaml --protocol expected_utility", "then run it under the model it came from"),
+        ),
     )
     parser.add_argument("table", type=Path, metavar="TABLE.csv", help="the actor table")
     parser.add_argument(

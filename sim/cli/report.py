@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli.arguments import DEFAULT_RESULTS
+from sim.cli.arguments import DEFAULT_RESULTS, examples, positive_int
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -16,7 +16,17 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Draw a results folder as one HTML file with plotly.js inlined (no network needed), "
         "and optionally every figure as PNG. The folder of a `run --protocol all` gets the protocols "
         "compared (one dot per model, the model-form range), written beside it as FOLDER.html.",
-        epilog="example: dipsim report results/demo/sweep --out report.html --png figures/",
+        **examples(
+            (
+                "dipsim report results/demo/sweep",
+                "the sweep's report, written to results/demo/sweep/report.html",
+            ),
+            (
+                "dipsim report results/runs/RUN --png figures/",
+                "a run's report, and every figure as PNG (kaleido and a Chromium)",
+            ),
+            ("dipsim report results/backtests/cases-s0", "a backtest's scores against the naive baselines"),
+        ),
     )
     report.add_argument(
         "results_dir",
@@ -42,9 +52,31 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Outcome probabilities and terms of several runs or sweeps, a colour each. Folders that "
         "differ in protocol are drawn as one dot per model with the model-form range (the spread across "
         "models); term histograms only where replicates make a distribution.",
-        epilog="example: dipsim compare results/sweeps/A results/sweeps/B --out compare.html",
+        **examples(
+            (
+                "dipsim compare results/sweeps/A results/sweeps/B --out compare.html",
+                "two sweeps overlaid; the first folder is the baseline of the differences table",
+            ),
+            (
+                "dipsim compare results/runs/base results/runs/variant --baseline 2",
+                "the same with the second folder as the baseline",
+            ),
+        ),
     )
-    compare.add_argument("results_dirs", type=Path, nargs="+", metavar="DIR", help="run or sweep folders")
+    compare.add_argument(
+        "results_dirs",
+        type=Path,
+        nargs="+",
+        metavar="DIR",
+        help="two or more run or sweep folders to compare",
+    )
+    compare.add_argument(
+        "--baseline",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="which folder the differences are taken from, counting from 1 (default 1: the first)",
+    )
     compare.add_argument("--out", type=Path, help="HTML file (default results/compare.html)")
     compare.add_argument(
         "--force", action="store_true", help="overwrite --out even if it is not a dipsim report"
@@ -98,7 +130,9 @@ def handle_compare(args: argparse.Namespace) -> int:
     out = args.out or DEFAULT_RESULTS / "compare.html"
     check_report_file(out, args.force)
     opened = [Results.open(d, ("run", "sweep"), partial=args.partial) for d in args.results_dirs]
-    built = comparison_report(opened)
+    if args.baseline > len(opened):
+        raise UsageError(f"--baseline {args.baseline}: there are only {len(opened)} folders")
+    built = comparison_report(opened, baseline=args.baseline - 1)
     out.parent.mkdir(parents=True, exist_ok=True)
     write_text(out, built.html())
     print(f"Comparison: {out}")

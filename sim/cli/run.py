@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.cli.arguments import DEFAULT_RESULTS, add_run_settings, add_set_option, apply_set_option
+from sim.cli.arguments import DEFAULT_RESULTS, add_run_settings, add_set_option, apply_set_option, examples
 
 if TYPE_CHECKING:
     from sim.experiments.run import RunSettings
@@ -24,11 +24,25 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="run a scenario and log it to a run folder",
         description="Run a scenario (R replicates at once), write every table to a run folder, and print "
         "the round-by-round story of one replicate, or the spread of outcomes across replicates.",
-        epilog="examples: dipsim run scenarios/iran_talks.yaml --seed 42;  "
-        "dipsim run scenarios/iran_talks.yaml --replicates 5000 --sample;  "
-        "dipsim run scenarios/iran_talks.yaml --protocol all",
+        **examples(
+            ("dipsim run scenarios/iran_talks.yaml --seed 42", "the round-by-round story of one seeded run"),
+            (
+                "dipsim run scenarios/iran_talks.yaml --replicates 5000 --sample",
+                "5,000 replicates with sampled parameters: the spread of outcomes",
+            ),
+            (
+                "dipsim run scenarios/iran_talks.yaml --replicates 2000 --sample "
+                "--set actors.Israel.red_lines.0.probability=0.9",
+                "the same with one parameter fixed",
+            ),
+            (
+                "dipsim run scenarios/iran_talks.yaml --protocol all",
+                "every protocol on the same file, side by side",
+            ),
+            ("dipsim run scenarios/iran_talks_us_deadline.yaml --json", "a machine-readable summary"),
+        ),
     )
-    run.add_argument("scenario", type=Path, help="scenario YAML file")
+    run.add_argument("scenario", type=Path, help="the scenario YAML file to run")
     add_run_settings(run, replicates_help="replicates to run at once")
     add_set_option(run)
     run.add_argument("--out", type=Path, help="run folder (default results/runs/<scenario>-...)")

@@ -9,7 +9,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.cli.arguments import DEFAULT_RESULTS, add_set_option, apply_set_option, count, positive_int
+from sim.cli.arguments import (
+    DEFAULT_RESULTS,
+    add_set_option,
+    apply_set_option,
+    count,
+    examples,
+    positive_int,
+)
 
 if TYPE_CHECKING:
     from sim.experiments.sweep.designs import Design
@@ -26,19 +33,30 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="Monte Carlo sweep over the uncertain parameters",
         description="Sample the scenario's uncertain parameters by a design, run every design point "
         "--replicates times in seeded batches, and stream the tables to a sweep folder.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="""examples:
-  dipsim sweep scenarios/iran_talks.yaml --samples 12500 --replicates 8 --design lhs
-      a Latin hypercube of 12,500 points, each run 8 times; add --resume to finish it after Ctrl-C or kill -9
-  dipsim sweep scenarios/iran_talks.yaml --samples 256 --design sobol --dry-run
-      print the plan (design, run count, batches) and stop
-  dipsim sweep scenarios/iran_talks.yaml --vary actors.Israel.red_lines.0.probability=0:1:0.1 \
-      --replicates 2000
-      one parameter on a grid of 11 values, every other parameter at its central value
-  dipsim sweep scenarios/iran_talks.yaml --vary actors.Iran.patience=0.5:0.9:0.1 --samples 200 --design lhs
-      the same grid crossed with 200 Latin-hypercube points of the other parameters
-  dipsim sweep scenarios/iran_talks.yaml --samples 2000 --set actors.Israel.capability=0.9
-      a sweep with one parameter fixed""",
+        **examples(
+            (
+                "dipsim sweep scenarios/iran_talks.yaml --samples 12500 --replicates 8 --design lhs",
+                "a Latin hypercube of 12,500 points, each run 8 times; --resume finishes it after Ctrl-C",
+            ),
+            (
+                "dipsim sweep scenarios/iran_talks.yaml --samples 256 --design sobol --dry-run",
+                "print the plan (design, run count, batches) and stop",
+            ),
+            (
+                "dipsim sweep scenarios/iran_talks.yaml --replicates 2000 "
+                "--vary actors.Israel.red_lines.0.probability=0:1:0.1",
+                "one parameter on a grid of 11 values, every other parameter at its central value",
+            ),
+            (
+                "dipsim sweep scenarios/iran_talks.yaml --vary actors.Iran.patience=0.5:0.9:0.1 "
+                "--samples 200",
+                "the same kind of grid, crossed with 200 sampled points of the other parameters",
+            ),
+            (
+                "dipsim sweep scenarios/iran_talks.yaml --samples 2000 --set actors.Israel.capability=0.9",
+                "a sweep with one parameter fixed",
+            ),
+        ),
     )
     sweep.add_argument(
         "scenario", type=Path, help="the scenario YAML file whose uncertain parameters are swept"

@@ -6,6 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
+from sim.cli.arguments import examples
+
 
 def register(commands: argparse._SubParsersAction) -> None:
     validate = commands.add_parser(
@@ -13,9 +15,18 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="check a scenario file and report every problem",
         description="Load a scenario (extends and calibration applied) and report every problem as "
         "FILE:LINE: field: message, or print it resolved.",
-        epilog="example: dipsim validate scenarios/iran_talks_us_deadline.yaml --json",
+        **examples(
+            (
+                "dipsim validate scenarios/iran_talks.yaml",
+                "every problem at once, as FILE:LINE: field: message",
+            ),
+            (
+                "dipsim validate scenarios/iran_talks_us_deadline.yaml --json",
+                "the resolved scenario: extends applied, central values, every parameter's dotted key",
+            ),
+        ),
     )
-    validate.add_argument("scenario", type=Path, help="scenario YAML file")
+    validate.add_argument("scenario", type=Path, help="the scenario YAML file to check")
     validate.add_argument(
         "--json", action="store_true", help="print the resolved scenario (extends applied, central values)"
     )

@@ -16,6 +16,7 @@ the negotiation's own draws where they were.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,7 @@ import numpy as np
 from sim.engine.draws import ParameterDraw, monte_carlo_points
 from sim.engine.log import RunTables
 from sim.protocols import build_model
+from sim.scenario.parameters import uncertain_keys
 from sim.scenario.schema import Scenario
 
 SEED_SCHEME = "SeedSequence(seed).spawn(2) -> [inputs, dynamics]"
@@ -57,6 +59,24 @@ def run_batch(
     return BatchOutput(tables, draw, time.perf_counter() - clock)
 
 
-def sampled_points(scenario: Scenario, replicates: int, inputs: np.random.SeedSequence) -> np.ndarray:
-    """A run's unit points with ``--sample``: independent uniform draws from the inputs stream."""
-    return monte_carlo_points(scenario, replicates, np.random.default_rng(inputs))
+def sampled_points(
+    scenario: Scenario,
+    replicates: int,
+    inputs: np.random.SeedSequence,
+    drawn: Sequence[str] = (),
+) -> np.ndarray:
+    """A run's unit points with ``--sample``: independent uniform draws from the inputs stream.
+
+    ``drawn`` lists the parameters a column is drawn for, in order: the file's uncertain parameters
+    (``LoadedScenario.file_uncertain``). A parameter fixed by ``--set`` or an explorer slider keeps
+    its column, which is drawn and not used, so every other parameter's draws stay where they were:
+    fixing one input changes that input only (common random numbers). With nothing fixed the columns
+    are exactly the scenario's uncertain parameters, drawn as they always were.
+    """
+    keys = [str(key) for key in uncertain_keys(scenario)]
+    order = [*drawn, *(key for key in keys if key not in drawn)]
+    if order == keys:
+        return monte_carlo_points(scenario, replicates, np.random.default_rng(inputs))
+    points = np.random.default_rng(inputs).random((replicates, len(order)))
+    column = {key: n for n, key in enumerate(order)}
+    return points[:, [column[key] for key in keys]]

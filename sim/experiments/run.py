@@ -25,7 +25,11 @@ def run_scenario(loaded: LoadedScenario, settings: RunSettings) -> tuple[RunTabl
     started = datetime.now(UTC)
     inputs, dynamics = split_seed(settings.seed)
     scenario = loaded.scenario
-    points = sampled_points(scenario, settings.replicates, inputs) if settings.sample else None
+    points = (
+        sampled_points(scenario, settings.replicates, inputs, loaded.file_uncertain)
+        if settings.sample
+        else None
+    )
     batch = run_batch(scenario, replicates=settings.replicates, seed=dynamics, unit_points=points)
     tables, elapsed = batch.tables, batch.seconds
     manifest = RunManifest(

@@ -11,7 +11,9 @@ import plotly.graph_objects as go
 import pyarrow.compute as pc
 
 from sim.engine.outcomes import SETTLED
+from sim.experiments.discovery import sentences
 from sim.experiments.model_form import differ_in_protocol, model_form_lines, prediction, ranges
+from sim.experiments.noise import NOISE_TOLERANCE
 from sim.report import backtest, figures
 from sim.report.figures.drivers import MIN_SHARE
 from sim.report.html import Section, page
@@ -168,7 +170,11 @@ def distribution_report(results: Results) -> Report:
     sensitivity = results.sensitivity()
     if sensitivity is not None:
         sections.append(
-            Section("Sensitivity", "From `dipsim sensitivity`.", [figures.sensitivity_ranking(sensitivity)])
+            Section(
+                "Sensitivity",
+                _sensitivity_intro(sensitivity),
+                [figures.sensitivity_ranking(sensitivity, results.manifest)],
+            )
         )
     if results.has("samples"):
         samples = results.table("samples")
@@ -209,23 +215,59 @@ def _cause_sections(outcomes: Any, meaning: str) -> list[Section]:
     return [Section("What ended the talks", intro, [figures.outcome_causes(outcomes, meaning)])]
 
 
+def _sensitivity_intro(sensitivity: Any) -> str:
+    """Where the table came from, and how much of each output's variance its replicates left as noise."""
+    intro = "From `dipsim sensitivity` (docs/sensitivity.md says how to read each index)."
+    noise = sensitivity[(sensitivity.method == "noise") & (sensitivity["index"] == "noise_share")].dropna()
+    loud = noise[noise.value > NOISE_TOLERANCE]
+    if loud.empty:
+        return intro
+    return (
+        f"{intro} For {len(loud)} of {len(noise)} outputs more than {NOISE_TOLERANCE:.0%} of the variance "
+        "analysed is replicate "
+        f"noise (up to {loud.value.max():.0%}, shown in each panel's title): noise adds about that share to "
+        "every input's total-order index and takes it from every first-order index, so there the ranking "
+        "is mostly noise; `dipsim sensitivity` says how many replicates per design point would do."
+    )
+
+
 def _driver_sections(results: Results, samples: Any, outcomes: Any, meaning: str) -> list[Section]:
-    """Each outcome's share along its most influential sampled input, when any outcome is common enough."""
+    """Each outcome's share along its most influential sampled inputs, and where it concentrates (PRIM)."""
     drivers = figures.find_drivers(samples, outcomes)
     if not drivers:
         return []
     intro = (
-        f"For each outcome of at least {MIN_SHARE:.0%} of replicates, the sampled input with "
+        f"For each outcome of at least {MIN_SHARE:.0%} of replicates, the sampled inputs with "
         "the largest first-order effect on whether a replicate ends that way, estimated from the given data "
         "as the correlation ratio η² = Var(E[Y | X-bin]) / Var(Y) over quantile bins of the input (Plischke, "
-        "Borgonovo & Smith 2013). The curve is the outcome's share in each bin, at the bin's mid value; the "
+        "Borgonovo & Smith 2013): the first, and up to two more whose η² is significant (N η² is the "
+        "chi-square of the outcome against the input's bins; 5%, Bonferroni-corrected over the inputs). "
+        "Each curve is the outcome's share in each bin, at the bin's mid value; the "
         "band its 95% Wilson interval, which treats replicates as independent (a sweep's replicates of one "
         "design point share its inputs, so there the band is somewhat too narrow). The first inputs by η² "
         "are listed below."
     )
     lines = "\n".join(figures.driver_lines(drivers, results.manifest))
     figure = figures.outcome_drivers(drivers, results.manifest, meaning)
-    return [Section("What moves each outcome", intro, [figure], preformatted=lines)]
+    sections = [Section("What moves each outcome", intro, [figure], preformatted=lines)]
+    found = figures.discover_for(results, drivers)
+    if found:
+        shown = [figures.discovery_figure(f, meaning) for f in found if f.boxes]
+        text = "\n".join(line for f in found for line in sentences(f, numbered=False))
+        sections.append(
+            Section("Where each outcome concentrates", _DISCOVERY_INTRO, shown, preformatted=text)
+        )
+    return sections
+
+
+_DISCOVERY_INTRO = (
+    "Scenario discovery with PRIM (Friedman & Fisher 1999; Bryant & Lempert 2010), for the outcomes whose "
+    "top input moves them most: the box of input ranges in which the outcome is most concentrated, read as "
+    "a sentence. Density is the share of the box's runs that end in the outcome, coverage the share of all "
+    "the outcome's runs that fall in the box. PRIM peels on half the design points; the box is chosen, and "
+    "each of its limits kept only if significant (quasi-p-value under 0.05), on the other half. One box "
+    "per outcome here; `dipsim discover SWEEP --outcome NAME` looks for more (docs/sensitivity.md)."
+)
 
 
 def _fan_rows(results: Results) -> Any:
@@ -238,12 +280,13 @@ def _fan_rows(results: Results) -> Any:
     return results.table("rounds", columns=["replicate", *columns], rows=pc.field("replicate") < limit)
 
 
-def comparison_report(all_results: list[Results]) -> Report:
-    """Several folders side by side: outcome shares, then terms as dots per model and/or histograms.
+def comparison_report(all_results: list[Results], baseline: int = 0) -> Report:
+    """Several folders side by side: outcome shares, the differences from a baseline folder in numbers,
+    then terms as dots per model and/or ECDFs.
 
     Folders that differ in protocol are one question put to several models: their terms are a dot
-    per model with the model-form range behind them. Histograms are kept for folders whose
-    replicates really make a distribution; a histogram of one value says nothing.
+    per model with the model-form range behind them. ECDFs are kept for folders whose replicates
+    really make a distribution; the distribution of one value says nothing.
     """
     models = differ_in_protocol(all_results)
     names = _protocol_names(all_results) if models else _unique_names(all_results)
@@ -255,7 +298,16 @@ def comparison_report(all_results: list[Results]) -> Report:
             issues.setdefault(issue_id, info)
     by = "model" if models else "scenario"
     sections = [
-        Section("Outcomes", f"One colour per {by} throughout.", [figures.compare_probabilities(named, by)])
+        Section("Outcomes", f"One colour per {by} throughout.", [figures.compare_probabilities(named, by)]),
+        Section(
+            f"Differences from {names[baseline]}",
+            "Each folder's outcome shares (95% Wilson intervals) and median settled terms, and each one's "
+            f"difference from the baseline ({names[baseline]}), in percentage points with Newcombe's 95% "
+            "interval for a difference of two shares (1998, method 10). That interval treats the folders "
+            "as independent samples; runs made with the same seed share their random numbers, so for them "
+            "it errs wide. Differences of median terms carry no interval.",
+            table=figures.difference_rows(named, issues, baseline),
+        ),
     ]
     single = all(r.replicates == 1 for r in all_results)
     if models or any(r.replicates == 1 for r in all_results):
@@ -274,7 +326,8 @@ def comparison_report(all_results: list[Results]) -> Report:
     spread = [entry for entry in named if entry[1].outcome.isin(SETTLED).sum() > 1]
     if spread:
         title, intro = ("Terms over replicates", _SPREAD_INTRO) if models else ("Agreed terms", "")
-        sections.append(Section(title, intro, [figures.compare_terms(spread, issues, by)]))
+        baseline_manifest = all_results[baseline].manifest
+        sections.append(Section(title, intro, [figures.compare_terms(spread, issues, baseline_manifest, by)]))
     compared = {
         f"{name}": f"{r.path} ({r.kind}, {r.replicates:,} replicates)"
         for name, r in zip(names, all_results, strict=True)

@@ -24,6 +24,9 @@ main { max-width: 1200px; margin: 0 auto; padding: 1em 2em 3em 2em; }
 section { margin-top: 2em; } section h2 { border-bottom: 1px solid #ddd; padding-bottom: .2em; }
 p.intro { color: #555; max-width: 60em; }
 pre.story { background: #f6f6f6; padding: 1em; overflow-x: auto; font-size: .85em; line-height: 1.35; }
+table { border-collapse: collapse; font-size: .88em; margin: .5em 0 1em 0; }
+th, td { border-bottom: 1px solid #ddd; padding: .3em .8em; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
 footer { color: #888; font-size: .8em; margin-top: 3em; }
 """
 
@@ -34,6 +37,7 @@ class Section:
     intro: str = ""
     figures: list[go.Figure] = field(default_factory=list)
     preformatted: str = ""
+    table: list[tuple[str, ...]] = field(default_factory=list)  # a header row, then rows: shown as text
 
 
 def page(title: str, facts: dict[str, str], sections: list[Section]) -> str:
@@ -57,6 +61,8 @@ def page(title: str, facts: dict[str, str], sections: list[Section]) -> str:
             parts.append(f'<p class="intro">{html.escape(section.intro)}</p>')
         if section.preformatted:
             parts.append(f'<pre class="story">{html.escape(section.preformatted)}</pre>')
+        if section.table:
+            parts.append(_table(section.table))
         for figure in section.figures:
             count += 1
             parts.append(
@@ -74,6 +80,17 @@ def page(title: str, facts: dict[str, str], sections: list[Section]) -> str:
         "</footer></main></body></html>"
     )
     return "\n".join(parts)
+
+
+def _table(rows: list[tuple[str, ...]]) -> str:
+    """An HTML table of text cells, every cell escaped: scenario names are shown, never acted on."""
+    head, *body = rows
+    cells = "".join(f"<th>{html.escape(c)}</th>" for c in head)
+    lines = [f"<table><thead><tr>{cells}</tr></thead><tbody>"]
+    for row in body:
+        lines.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>")
+    lines.append("</tbody></table>")
+    return "".join(lines)
 
 
 def figure_count(sections: list[Section]) -> int:

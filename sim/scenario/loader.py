@@ -14,6 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 from sim.scenario.calibration import apply_calibration
 from sim.scenario.evidence import LoadedEvidence
 from sim.scenario.extends import load_with_extends
+from sim.scenario.parameters import uncertain_keys
 from sim.scenario.protocols import PROTOCOL_NAMES, ProtocolChoice
 from sim.scenario.references import check_references
 from sim.scenario.schema import Scenario
@@ -41,6 +42,9 @@ class LoadedScenario:
     sources: dict[PathKey, Location] = field(default_factory=dict)  # where each value was written
     # Values fixed from outside the file (--set, --vary, the explorer), key -> value: sim.scenario.overrides
     overrides: tuple[tuple[str, Any], ...] = ()
+    # The uncertain parameters as the files declare them, before any override: a run with --sample draws
+    # a column for each, so fixing one leaves the others' draws unchanged (sim.experiments.batch)
+    file_uncertain: tuple[str, ...] = ()
 
     def with_protocol(self, name: str) -> LoadedScenario:
         """The same scenario run under another protocol (its settings from the file if it names it).
@@ -83,7 +87,12 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     if problems or scenario is None:
         raise ScenarioError(_unique(problems))
     return LoadedScenario(
-        scenario, str(path), document.files, evidence[0] if evidence else None, dict(document.locations)
+        scenario,
+        str(path),
+        document.files,
+        evidence[0] if evidence else None,
+        dict(document.locations),
+        file_uncertain=tuple(str(key) for key in uncertain_keys(scenario)),
     )
 
 

@@ -102,6 +102,10 @@ def _findings(data: dict[str, Any]) -> Iterator[Finding]:
     world = _World(actors, issues, rounds, tracks)
     for event_id, event in _mapping(data.get("events")).items():
         yield from _check_event(("events", event_id), _mapping(event), world)
+    for name, output in _mapping(data.get("outputs")).items():  # declared outputs (sim.scenario.outputs)
+        issue_id = _id(_mapping(output).get("issue"))
+        if issue_id is not None and issue_id not in issues:
+            yield ("outputs", name, "issue"), _unknown("issue", issue_id, issues)
 
 
 class _World:

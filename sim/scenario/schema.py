@@ -16,6 +16,7 @@ from pydantic import AfterValidator, ConfigDict, Field, StrictBool, model_valida
 
 from sim.scenario.distributions import _Dist
 from sim.scenario.numbers import Count, Number
+from sim.scenario.outputs import Output
 from sim.scenario.protocols import ProtocolChoice, SingleTextSettings
 from sim.scenario.values import Frozen, SignedUnit, Uncertain, UnitInterval, within
 
@@ -332,6 +333,11 @@ class Scenario(Frozen):
     rounds: dict[Identifier, Round] = Field(min_length=1)
     deadline: str | None = None
     events: dict[Identifier, Event] = Field(default_factory=dict)
+    outputs: dict[Identifier, Output] = Field(
+        default_factory=dict,
+        description="What sensitivity and discovery analyse (sim.scenario.outputs); default: each outcome "
+        "class's share and each issue's term.",
+    )
 
     @property
     def issue_ids(self) -> tuple[str, ...]:

@@ -35,6 +35,13 @@ class Share:
         return self.count / self.total if self.total else float("nan")
 
 
+def number(value: float) -> str:
+    """Three significant figures, never in e-notation: 1,880 km, 36.5 years, 2.96 %."""
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2e}"
+
+
 def wilson_interval(
     hits: np.ndarray, trials: np.ndarray, confidence: float = 0.95
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -1,6 +1,6 @@
-"""Each outcome's share against the sampled input that moves it most, as a curve.
+"""Each outcome's share against the few sampled inputs that move it most, one curve per input.
 
-The input is chosen by its first-order effect on the outcome's indicator Y (1 if a replicate ended
+The inputs are ranked by their first-order effect on the outcome's indicator Y (1 if a replicate ended
 that way, else 0), estimated from the given data, without a designed experiment: the correlation
 ratio eta^2 = Var(E[Y | X-bin]) / Var(Y) over about ten quantile bins of the input X (Plischke,
 Borgonovo & Smith 2013, "Global sensitivity measures from given data", EJOR 226(3)). So any sampled
@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
+from scipy.stats import chi2
 
 from sim.engine.outcomes import OUTCOME_LABELS
 from sim.report.figures.common import TEMPLATE, wilson_interval
@@ -34,6 +35,8 @@ from sim.scenario.labels import parameter_label, parameter_title
 
 BINS = 10
 POINTS_PER_BIN = 10  # fewer design points than this per bin make a bin's share mostly noise
+TOP_DRIVERS = 3  # inputs drawn per outcome, at most
+SIGNIFICANCE = 0.05  # family-wise level at which a runner-up input gets a curve of its own
 MIN_SHARE = 0.03  # an outcome rarer than this gets no curve: a few cases say nothing about its drivers
 _TRIALS = "__replicates__"
 
@@ -54,14 +57,15 @@ class Binned:
 
 @dataclass(frozen=True)
 class Driver:
-    """The input that moves one outcome most, its curve, and the runners-up for comparison."""
+    """The inputs that move one outcome most, their curves, and the ranking of every input."""
 
     outcome: str
-    parameter: str
+    parameter: str  # the first by eta^2
     binned: Binned
     ranking: list[tuple[str, float]]  # (parameter, eta^2), largest first
     points: int  # design points (a sweep) or replicates (a sampled run): the draws of the inputs
     bins: int
+    curves: tuple[tuple[str, Binned], ...] = ()  # the inputs drawn: the first, then significant ones
 
     @property
     def noise_level(self) -> float:
@@ -103,10 +107,13 @@ def _bin_index(x: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
     return index, (edges[:-1] + edges[1:]) / 2
 
 
-def find_drivers(samples: pd.DataFrame, outcomes: pd.DataFrame, min_share: float = MIN_SHARE) -> list[Driver]:
-    """For each outcome of at least ``min_share`` of replicates (and not all of them), the varying input
-    with the largest eta^2, in the order of the outcome classes. About ten design points per bin, at
-    most :data:`BINS` bins."""
+def find_drivers(
+    samples: pd.DataFrame, outcomes: pd.DataFrame, min_share: float = MIN_SHARE, top: int = TOP_DRIVERS
+) -> list[Driver]:
+    """For each outcome of at least ``min_share`` of replicates (and not all of them), its varying inputs
+    by eta^2, in the order of the outcome classes, with curves for the first and for up to ``top`` - 1
+    more whose eta^2 is significant (a chi-square test at 5 %, Bonferroni-corrected over the inputs).
+    About ten design points per bin, at most :data:`BINS` bins."""
     counts = pd.crosstab(outcomes[point_key(outcomes)], outcomes.outcome.astype(str))
     counts[_TRIALS] = counts.sum(axis=1)
     parameters = sampled_parameters(samples)
@@ -122,7 +129,14 @@ def find_drivers(samples: pd.DataFrame, outcomes: pd.DataFrame, min_share: float
         if min_share <= hits.sum() / trials.sum() < 1:
             binned = {p: binned_share(table[p].to_numpy(), hits, trials, bins) for p in varying}
             ranking = sorted(((p, b.eta2) for p, b in binned.items()), key=lambda item: -item[1])
-            drivers.append(Driver(outcome, ranking[0][0], binned[ranking[0][0]], ranking, len(table), bins))
+            # N eta^2 is Pearson's chi-square of the outcome against the input's bins (B - 1 degrees of
+            # freedom without an effect); N is taken as the design points, which for a sweep with
+            # replicates is conservative. Bonferroni over the inputs ranked.
+            significant = chi2.isf(SIGNIFICANCE / len(ranking), bins - 1) / len(table)
+            shown = [ranking[0][0], *[p for p, eta2 in ranking[1:top] if eta2 > significant]]
+            curves = tuple((p, binned[p]) for p in shown)
+            first = ranking[0][0]
+            drivers.append(Driver(outcome, first, binned[first], ranking, len(table), bins, curves))
     return drivers
 
 
@@ -142,20 +156,23 @@ def driver_lines(drivers: list[Driver], manifest: dict[str, Any], top: int = 3) 
 def outcome_drivers(
     drivers: list[Driver], manifest: dict[str, Any], meaning: str = "share of simulated replicates"
 ) -> go.Figure:
-    """One panel per outcome: its share per bin of its most influential input, with 95 % Wilson bands."""
+    """One panel per outcome and top input, stacked: the outcome's share per bin, with 95 % Wilson bands."""
     resolved = manifest["scenario"]["resolved"]
-    titles = [
-        plain(f"{d.outcome} against {parameter_label(d.parameter, resolved)}")
-        + f" (η² = {d.binned.eta2:.2f})"
+    panels = [
+        (d, parameter, binned)
         for d in drivers
+        for parameter, binned in (d.curves or ((d.parameter, d.binned),))
     ]
-    figure = make_subplots(
-        rows=len(drivers), cols=1, subplot_titles=titles, vertical_spacing=0.5 / len(drivers)
-    )
-    for row, driver in enumerate(drivers, start=1):
-        for trace in _curve(driver):
+    titles = [
+        plain(f"{d.outcome} against {parameter_label(parameter, resolved)}") + f" (η² = {binned.eta2:.3f})"
+        for d, parameter, binned in panels
+    ]
+    height = 160 + 300 * len(panels)
+    figure = make_subplots(rows=len(panels), cols=1, subplot_titles=titles, vertical_spacing=110 / height)
+    for row, (driver, parameter, binned) in enumerate(panels, start=1):
+        for trace in _curve(driver.outcome, binned):
             figure.add_trace(trace, row=row, col=1)
-        figure.update_xaxes(title_text=plain(parameter_title(driver.parameter, resolved)), row=row, col=1)
+        figure.update_xaxes(title_text=plain(parameter_title(parameter, resolved)), row=row, col=1)
         figure.update_yaxes(
             title_text=f"share ending in<br>{driver.outcome}",
             tickformat=".0%",
@@ -165,18 +182,18 @@ def outcome_drivers(
         )
     figure.update_layout(
         template=TEMPLATE,
-        height=160 + 330 * len(drivers),
+        height=height,
         margin={"t": 130},
         showlegend=False,
-        title=f"What moves each outcome: its {plain(meaning)},<br>per bin of the input with the largest "
-        "first-order effect (η²), with 95% Wilson intervals of the simulated share",
+        title=f"What moves each outcome: its {plain(meaning)},<br>per bin of each of its most influential "
+        "inputs by first-order effect (η²), with 95% Wilson intervals of the simulated share",
     )
     return figure
 
 
-def _curve(driver: Driver) -> list[go.Scatter]:
+def _curve(outcome: str, binned: Binned) -> list[go.Scatter]:
     """The Wilson band (upper edge, then lower edge filled up to it) and the share per bin over it."""
-    binned, colour = driver.binned, OUTCOME_COLOURS[driver.outcome]
+    colour = OUTCOME_COLOURS[outcome]
     low, high = wilson_interval(binned.hits, binned.trials)
     band = {"mode": "lines", "line": {"width": 0}, "hoverinfo": "skip", "x": binned.mids}
     return [
@@ -188,7 +205,7 @@ def _curve(driver: Driver) -> list[go.Scatter]:
             mode="lines+markers",
             line={"color": colour, "width": 2},
             customdata=np.column_stack([binned.hits, binned.trials, low, high]),
-            hovertemplate=f"bin around %{{x:.3g}}: %{{y:.1%}} {driver.outcome} "
+            hovertemplate=f"bin around %{{x:.3g}}: %{{y:.1%}} {outcome} "
             "(%{customdata[0]:,.0f} of %{customdata[1]:,.0f} replicates)<br>"
             "95% Wilson interval of the simulated share %{customdata[2]:.1%} to %{customdata[3]:.1%}"
             "<extra></extra>",

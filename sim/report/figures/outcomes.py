@@ -1,4 +1,4 @@
-"""How the talks end: outcome shares of the simulated replicates, agreed terms, and when they end."""
+"""How the talks end: outcome shares of the simulated replicates, and when they end."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import textwrap
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from sim.engine.outcomes import OUTCOME_LABELS, SETTLED
+from sim.engine.outcomes import OUTCOME_LABELS
 from sim.report.figures.common import TEMPLATE, outcome_shares, round_guides
 from sim.report.palette import OUTCOME_COLOURS
 from sim.report.plain import plain
@@ -52,39 +51,6 @@ def outcome_probabilities(
         "with 95% Wilson intervals of the simulated share",
         yaxis={"title": wrap_title(meaning), "tickformat": ".0%", "range": [0, 1.05]},
         xaxis_title="outcome",
-    )
-    return figure
-
-
-def terms_distribution(outcomes: pd.DataFrame, results: Results) -> go.Figure:
-    """Terms of the replicates that settled: signed deals, or a forecasting model's forecasts."""
-    deals = outcomes[outcomes.outcome.isin(SETTLED)]
-    noun = "forecasts" if (deals.outcome == "forecast").any() else "deals"
-    issues = list(results.issues)
-    figure = make_subplots(
-        rows=1, cols=len(issues), subplot_titles=[plain(results.issues[i]["label"]) for i in issues]
-    )
-    for column, issue_id in enumerate(issues, start=1):
-        info = results.issues[issue_id]
-        figure.add_trace(
-            go.Histogram(
-                x=deals[issue_id],
-                name=plain(info["label"]),
-                marker_color="#009E73",
-                nbinsx=30,
-                showlegend=False,
-                hovertemplate=f"%{{x}} {plain(info['unit'])}: %{{y}} {noun}<extra></extra>",
-            ),
-            row=1,
-            col=column,
-        )
-        figure.update_xaxes(title_text=plain(info["unit"]), range=info["bounds"], row=1, col=column)
-    figure.update_yaxes(title_text=noun, row=1, col=1)
-    what = "Forecast" if noun == "forecasts" else "Agreed"
-    figure.update_layout(
-        template=TEMPLATE,
-        title=f"{what} terms, in each issue's unit ({len(deals)} {noun} of {len(outcomes)} replicates)",
-        bargap=0.05,
     )
     return figure
 

@@ -207,7 +207,7 @@ def run_utilities(rounds: pd.DataFrame, results: Results) -> go.Figure:
     round_guides(figure, results)
     figure.update_layout(
         template=TEMPLATE,
-        title="Why principals accept: the text's utility (solid) against their aspiration (dotted); "
+        title="Why principals accept: the text's utility (solid) against their aspiration (dotted);<br>"
         "a principal signs when the solid line reaches the dotted one",
         xaxis_title="exchange (counted across rounds)",
         yaxis={"title": "utility (0 = worst, 1 = own ideal)", "range": [0, 1.05]},
