@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -10,9 +11,27 @@ from pathlib import Path
 
 import pytest
 
+from sim.report.png import find_browser
+
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 DEFAULT_SCENARIO = SCENARIOS / "iran_talks.yaml"
+
+
+BROWSER = find_browser()
+
+
+def needs_browser(test: Callable) -> Callable:
+    """A test that drives a real Chromium. It is skipped only where there is none and ``CI`` is unset
+    (in CI a missing browser fails it), and marked ``browser`` so that a run may leave these out:
+    .ci/run does on its second interpreter, since what they check (HTML, JavaScript, requests) does
+    not depend on the Python or Mesa version."""
+    skip = pytest.mark.skipif(
+        BROWSER is None and not os.environ.get("CI"),
+        reason="no Chromium here (apt-get install chromium-headless-shell, or set BROWSER_PATH); "
+        "CI runs these",
+    )
+    return pytest.mark.browser(skip(test))
 
 
 def dipsim(*args: object, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

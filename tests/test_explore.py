@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import queue
 import re
 import socket
@@ -32,9 +31,8 @@ from sim.errors import UsageError
 from sim.explore import views
 from sim.explore.live import Latest, Live, Shown
 from sim.explore.session import Explorer, Session, Settings
-from sim.report.png import find_browser
 from sim.report.story import outcome_lines, replicate_story
-from tests.conftest import DEFAULT_SCENARIO, ROOT, dipsim
+from tests.conftest import BROWSER, DEFAULT_SCENARIO, ROOT, dipsim, needs_browser
 
 RED_LINE = "actors.Israel.red_lines.0.probability"  # Israel strikes a signed text that leaves enrichment
 HAZARD = "actors.Israel.outside_option.hazard"
@@ -269,11 +267,6 @@ def test_the_explorer_process_refuses_the_network():
 
 # --- the page in a real browser ---------------------------------------------------------------------
 
-BROWSER = find_browser()
-needs_browser = pytest.mark.skipif(
-    BROWSER is None and not os.environ.get("CI"),
-    reason="no Chromium here (apt-get install chromium-headless-shell, or set BROWSER_PATH); CI runs these",
-)
 
 
 @contextmanager

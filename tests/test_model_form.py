@@ -27,8 +27,8 @@ from sim.experiments.model_form import Prediction, model_form_json, model_form_l
 from sim.report.build import comparison_report, report_for
 from sim.scenario.protocols import FORECASTING_PROTOCOLS, PROTOCOL_NAMES
 from sim.store.results import Results
-from tests.conftest import DEFAULT_SCENARIO, SCENARIOS
-from tests.test_report import console_errors, needs_browser, render, rendered_figures
+from tests.conftest import DEFAULT_SCENARIO, SCENARIOS, needs_browser
+from tests.test_report import console_errors, render, rendered_figures
 from tests.test_report_safety import hostile_scenario
 
 EU_1994 = SCENARIOS / "eu_emissions_1994.yaml"

@@ -20,11 +20,10 @@ from sim.experiments.sweep.runner import Execution, run_sweep
 from sim.report import figures
 from sim.report.build import comparison_report, report_for
 from sim.report.palette import actor_colours
-from sim.report.png import find_browser
 from sim.scenario import load_scenario
 from sim.store.results import Results
 from sim.store.run_folder import write_run
-from tests.conftest import DEFAULT_SCENARIO, SCENARIOS, dipsim
+from tests.conftest import BROWSER, DEFAULT_SCENARIO, SCENARIOS, dipsim, needs_browser
 
 
 @pytest.fixture(scope="module")
@@ -164,11 +163,6 @@ def test_comparison_uses_one_colour_per_scenario(sweep_dir, variant_sweep_dir):
 
 # --- the real browser ---------------------------------------------------------------
 
-BROWSER = find_browser()
-needs_browser = pytest.mark.skipif(
-    BROWSER is None and not os.environ.get("CI"),
-    reason="no Chromium here (apt-get install chromium-headless-shell, or set BROWSER_PATH); CI runs these",
-)
 
 
 def render(html_path: Path) -> tuple[str, str]:

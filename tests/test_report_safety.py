@@ -23,8 +23,8 @@ import pytest
 
 from sim import cli
 from sim.report.plain import plain, plain_figure
-from tests.conftest import CASE_DATES, MINIMAL
-from tests.test_report import needs_browser, render
+from tests.conftest import CASE_DATES, MINIMAL, needs_browser
+from tests.test_report import render
 
 
 class _Counter(http.server.BaseHTTPRequestHandler):
