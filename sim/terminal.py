@@ -69,3 +69,8 @@ def raw_stderr() -> TextIO:
 def plural(count: int, noun: str) -> str:
     """'1 problem', '3 problems'."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def number(value: float) -> str:
+    """Three significant figures, thousands separated, for a reader: 0.404, 36.5, 1,880, 8,294."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.engine.draws import ParameterDraw, monte_carlo_points
+from sim.engine.draws import ParameterDraw
 from sim.engine.log import RunTables
 from sim.protocols import build_model
 from sim.scenario.parameters import uncertain_keys
@@ -75,8 +75,6 @@ def sampled_points(
     """
     keys = [str(key) for key in uncertain_keys(scenario)]
     order = [*drawn, *(key for key in keys if key not in drawn)]
-    if order == keys:
-        return monte_carlo_points(scenario, replicates, np.random.default_rng(inputs))
     points = np.random.default_rng(inputs).random((replicates, len(order)))
     column = {key: n for n, key in enumerate(order)}
     return points[:, [column[key] for key in keys]]

@@ -2,7 +2,8 @@
 
 The statistics behind scenario discovery (sim.experiments.discovery), each a few lines of numpy and
 scipy, each from its source: Pearson's (1900) chi-square test of independence to screen the inputs,
-Wilson's (1927) score interval to bound a box's density, and Bryant & Lempert's (2010) quasi-p-value
+Wilson's (1927) score interval to bound a box's density (the same interval every share in a report
+carries: sim.report.figures.common imports it from here), and Bryant & Lempert's (2010) quasi-p-value
 to decide which of a box's limits to state.
 
 Everything is counted per design point: ``trials`` is how many runs a point has (its replicates) and
@@ -70,14 +71,23 @@ def count(
     return int(trials[within].sum()), int(hits[within].sum())
 
 
+def wilson_interval(
+    hits: np.ndarray, trials: np.ndarray, confidence: float = CONFIDENCE
+) -> tuple[np.ndarray, np.ndarray]:
+    """The Wilson score interval of hits/trials, elementwise: unlike p +- z se it stays inside [0, 1] and
+    does not collapse to a point at 0 or all hits."""
+    hits, trials = np.asarray(hits, dtype=float), np.asarray(trials, dtype=float)
+    z = norm.ppf(0.5 + confidence / 2)
+    share = hits / trials
+    scale = 1 + z**2 / trials
+    centre = (share + z**2 / (2 * trials)) / scale
+    half = z / scale * np.sqrt(share * (1 - share) / trials + z**2 / (4 * trials**2))
+    return centre - half, centre + half
+
+
 def wilson_low(hits: np.ndarray | int, trials: np.ndarray | int) -> np.ndarray | float:
     """The lower end of the Wilson (1927) score interval of hits / trials."""
-    hits, trials = np.asarray(hits, dtype=float), np.asarray(trials, dtype=float)
-    z = norm.ppf(0.5 + CONFIDENCE / 2)
-    share = hits / trials
-    centre = share + z**2 / (2 * trials)
-    spread = z * np.sqrt(share * (1 - share) / trials + z**2 / (4 * trials**2))
-    low = (centre - spread) / (1 + z**2 / trials)
+    low, _ = wilson_interval(hits, trials)
     return float(low) if low.ndim == 0 else low
 
 

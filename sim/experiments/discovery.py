@@ -46,6 +46,7 @@ from sim.experiments.outputs import folder_outputs, replicate_values
 from sim.scenario.labels import parameter_label, parameter_unit
 from sim.scenario.outputs import OUTCOME_CLASSES, OutputSpec
 from sim.store.results import Results
+from sim.terminal import number
 
 PEEL_ALPHA = 0.05  # Friedman & Fisher's alpha: the share of the box's runs a peel removes
 MASS_MIN = 0.05  # the smallest box, as a share of the runs
@@ -77,15 +78,10 @@ class Restriction:
         """'Israel: red-line probability (enrichment) at least 0.404': the limits a reader needs."""
         unit = f" ({self.unit})" if self.unit else ""
         if self.cuts_low and self.cuts_high:
-            return f"{self.label} between {_number(self.low)} and {_number(self.high)}{unit}"
+            return f"{self.label} between {number(self.low)} and {number(self.high)}{unit}"
         if self.cuts_low:
-            return f"{self.label} at least {_number(self.low)}{unit}"
-        return f"{self.label} at most {_number(self.high)}{unit}"
-
-
-def _number(value: float) -> str:
-    """Three significant figures, without e-notation for the magnitudes inputs have: 0.404, 36.5, 8,294."""
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+            return f"{self.label} at least {number(self.low)}{unit}"
+        return f"{self.label} at most {number(self.high)}{unit}"
 
 
 @dataclass(frozen=True)
@@ -391,15 +387,15 @@ def sentences(found: Discovery, numbered: bool = True) -> list[str]:
         ]
     lines = []
     runs = f"{found.label} runs" if found.outcome in OUTCOME_CLASSES else "such runs"
-    for number, box in enumerate(found.boxes, start=1):
+    for rank, box in enumerate(found.boxes, start=1):
         where, base = (
             ("runs", f"base rate {found.base_rate:.0%}")
-            if number == 1
+            if rank == 1
             else ("the runs no earlier box holds", f"{box.rate_left:.0%} of those runs")
         )
         when = " and ".join(r.phrase() for r in box.restrictions)
         lines.append(
-            f"{f'{number}. ' if numbered else ''}{found.label} in {box.density:.0%} of {where} "
+            f"{f'{rank}. ' if numbered else ''}{found.label} in {box.density:.0%} of {where} "
             f"({base}), covering {box.coverage:.0%} of {runs}, when {when}."
         )
     return lines

@@ -25,6 +25,7 @@ from typing import Generic, TypeVar
 from sim.errors import DipsimError
 from sim.explore import views
 from sim.explore.session import Explorer, Run, Session, Settings, check_replicates
+from sim.report import figures
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -124,7 +125,7 @@ class Shown:
     run: int = 0  # the move whose shares are shown (0: none yet)
     settings: Settings | None = None
     replicates: int = 0
-    shares: tuple[views.ShareLine, ...] = ()
+    shares: tuple[figures.Share, ...] = ()
     meaning: str = ""
     escalation: str = ""
     seconds: dict[str, float] = field(default_factory=dict)

@@ -24,22 +24,6 @@ from sim.store.results import Results
 
 
 @dataclass(frozen=True)
-class ShareLine:
-    """One outcome's share of the replicates with its 95 % Wilson interval, in %."""
-
-    label: str
-    count: int
-    total: int
-    share: float
-    low: float
-    high: float
-
-    def text(self) -> str:
-        """e.g. 'deal 51.2 % (49.0–53.4 %)': the form the page shows and the browser test reads."""
-        return f"{self.label} {100 * self.share:.1f} % ({100 * self.low:.1f}–{100 * self.high:.1f} %)"
-
-
-@dataclass(frozen=True)
 class Story:
     """One replicate's round-by-round story and its "why" chart (None where nobody has aspirations)."""
 
@@ -48,14 +32,11 @@ class Story:
     why: str | None  # plotly JSON
 
 
-def share_lines(outcomes: pd.DataFrame, protocol: str) -> list[ShareLine]:
-    """Each outcome class the protocol can end in, with its share; a forecast only for forecasting models."""
+def share_lines(outcomes: pd.DataFrame, protocol: str) -> list[figures.Share]:
+    """Each outcome class the protocol can end in, with its share and 95 % Wilson interval (``text()``
+    is the line the page shows); a forecast only for forecasting models."""
     shown = [label for label in OUTCOME_LABELS if label != "forecast" or protocol in FORECASTING_PROTOCOLS]
-    return [
-        ShareLine(s.label, s.count, s.total, s.share, s.low, s.high)
-        for s in figures.outcome_shares(outcomes)
-        if s.label in shown
-    ]
+    return [share for share in figures.outcome_shares(outcomes) if share.label in shown]
 
 
 def escalation_note(outcomes: pd.DataFrame) -> str:

@@ -10,7 +10,7 @@ a results folder records them and a sweep run with another ``--set`` is never re
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -71,16 +71,6 @@ def with_values(
         raise UsageError("\n".join(_messages(findings, values, option)))
     recorded = dict(loaded.overrides) | {str(key): _plain(value) for key, value in values.items()}
     return replace(loaded, scenario=scenario, overrides=tuple(sorted(recorded.items())))
-
-
-def fix_all(
-    loaded: LoadedScenario, keys: Iterable[ParameterKey], values: Mapping[ParameterKey, float]
-) -> LoadedScenario:
-    """Every key in ``keys`` fixed: at ``values[key]`` if given, else at its central value."""
-    from sim.scenario.distributions import central_value
-
-    specs = parameter_specs(loaded.scenario)
-    return with_values(loaded, {key: values.get(key, central_value(specs[key])) for key in keys})
 
 
 def _assign(document: dict[str, Any], path: tuple[str | int, ...], value: Any) -> None:

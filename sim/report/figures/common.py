@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
-from scipy.stats import norm
 
 from sim.engine.outcomes import OUTCOME_LABELS
+from sim.experiments.box_statistics import wilson_interval
 from sim.report.plain import plain
 from sim.store.results import Results
 
@@ -34,26 +34,9 @@ class Share:
     def share(self) -> float:
         return self.count / self.total if self.total else float("nan")
 
-
-def number(value: float) -> str:
-    """Three significant figures, never in e-notation: 1,880 km, 36.5 years, 2.96 %."""
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.3g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2e}"
-
-
-def wilson_interval(
-    hits: np.ndarray, trials: np.ndarray, confidence: float = 0.95
-) -> tuple[np.ndarray, np.ndarray]:
-    """The Wilson score interval of hits/trials, elementwise: unlike p +- z se it stays inside [0, 1] and
-    does not collapse to a point at 0 or all hits."""
-    hits, trials = np.asarray(hits, dtype=float), np.asarray(trials, dtype=float)
-    z = norm.ppf(0.5 + confidence / 2)
-    share = hits / trials
-    scale = 1 + z**2 / trials
-    centre = (share + z**2 / (2 * trials)) / scale
-    half = z / scale * np.sqrt(share * (1 - share) / trials + z**2 / (4 * trials**2))
-    return centre - half, centre + half
+    def text(self) -> str:
+        """e.g. 'deal 51.2 % (49.0–53.4 %)': the form the explorer shows and its browser test reads."""
+        return f"{self.label} {100 * self.share:.1f} % ({100 * self.low:.1f}–{100 * self.high:.1f} %)"
 
 
 def outcome_shares(outcomes: pd.DataFrame) -> list[Share]:

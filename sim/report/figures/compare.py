@@ -8,9 +8,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from sim.engine.outcomes import OUTCOME_LABELS, SETTLED
-from sim.report.figures.common import TEMPLATE, Share, number, outcome_shares, wilson_interval
+from sim.engine.outcomes import OUTCOME_LABELS
+from sim.report.figures.common import TEMPLATE, Share, outcome_shares, wilson_interval
+from sim.report.figures.terms import settled
 from sim.report.plain import plain
+from sim.terminal import number
 
 # --- comparisons ----------------------------------------------------------------------
 
@@ -105,5 +107,5 @@ def _share_cell(share: Share) -> str:
 def _median(outcomes: pd.DataFrame, issue_id: str) -> float:
     if issue_id not in outcomes:
         return float("nan")
-    terms = outcomes.loc[outcomes.outcome.isin(SETTLED), issue_id].dropna()
+    terms = settled(outcomes)[issue_id].dropna()
     return float(terms.median()) if len(terms) else float("nan")

@@ -19,12 +19,13 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from sim.experiments.discovery import Discovery, discover
-from sim.report.figures.common import TEMPLATE, number
+from sim.report.figures.common import TEMPLATE
 from sim.report.figures.drivers import Driver
 from sim.report.palette import OUTCOME_COLOURS
 from sim.report.plain import plain
 from sim.scenario.outputs import OutputSpec
 from sim.store.results import Results
+from sim.terminal import number
 
 _ROW = 46  # pixels per restricted input in the lower panel
 DISCOVERED_OUTCOMES = 2  # a report runs PRIM for this many outcomes, those with the strongest driver

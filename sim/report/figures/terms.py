@@ -20,11 +20,12 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from sim.engine.outcomes import SETTLED
-from sim.report.figures.common import TEMPLATE, number
+from sim.report.figures.common import TEMPLATE
 from sim.report.figures.outcomes import wrap_title
 from sim.report.palette import actor_colours
 from sim.report.plain import plain
 from sim.store.results import Results
+from sim.terminal import number
 
 COLUMNS = 3  # panels per row: six issues' titles and units fit side by side at three
 PANEL_HEIGHT = 290
